@@ -1,0 +1,258 @@
+"""The ``stance`` command line. It parses arguments and calls the library; no logic lives here.
+
+Every error the toolkit raises on purpose (:class:`stance.errors.StanceError`) is printed as one
+line on stderr with exit code 2; ``--debug`` shows the traceback instead.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .errors import StanceError
+
+log = logging.getLogger("stance")
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
+    p.add_argument("--quiet", action="store_true", help="only warnings and errors")
+
+
+# --------------------------------------------------------------------------- handlers
+def cmd_train(args: argparse.Namespace) -> int:
+    from .config import load_config
+    from .train import run_training
+
+    config = load_config(args.config, overrides=args.set)
+    metrics = run_training(config, output_dir=args.output, overwrite=args.overwrite, resume=args.resume)
+    print(metrics["table"])
+    return 0
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from .model import predict_file
+
+    predict_file(
+        args.model,
+        args.input,
+        args.output,
+        label_field=args.label_field,
+        batch_size=args.batch_size,
+        quantize="int8" if args.int8 else None,
+    )
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    if args.task == "extraction":
+        from .extraction_eval import evaluate_extraction_files
+
+        metrics = evaluate_extraction_files(args.gold, args.pred, output_dir=args.output)
+    else:
+        from .evaluate import evaluate_files
+
+        metrics = evaluate_files(
+            args.gold,
+            args.pred,
+            output_dir=args.output,
+            label_field=args.label_field,
+            pred_label_field=args.pred_label_field or args.label_field,
+            label_alias=_parse_alias(args.alias),
+            n_bootstrap=args.bootstrap,
+            seed=args.seed,
+        )
+    from .evaluate import format_summary
+
+    print(format_summary(metrics))
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from .evaluate import compare_files, format_comparison
+
+    result = compare_files(
+        args.gold,
+        args.pred,
+        output_dir=args.output,
+        label_field=args.label_field,
+        n_bootstrap=args.bootstrap,
+        seed=args.seed,
+    )
+    print(format_comparison(result))
+    return 0
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from .extraction import extract_files
+
+    extract_files(args.articles, args.output, parties=args.parties)
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .pipeline import run_pipeline
+
+    run_pipeline(
+        args.articles,
+        model=args.model,
+        parties=args.parties,
+        output_dir=args.output,
+        gold=args.gold,
+        overwrite=args.overwrite,
+        shard=args.shard,
+        batch_size=args.batch_size,
+        quantize="int8" if args.int8 else None,
+    )
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    run_demo(output_dir=args.output, config=args.config, overrides=args.set, overwrite=True)
+    return 0
+
+
+def cmd_annotate(args: argparse.Namespace) -> int:
+    from . import annotate
+
+    if args.action == "export":
+        annotate.export_file(args.input[0], args.output, fmt=args.format, label_field=args.label_field)
+    elif args.action == "import":
+        annotate.import_files(args.input, args.output, fmt=args.format, label_field=args.label_field)
+    elif args.action == "agree":
+        annotate.agreement_files(args.input, args.output, label_field=args.label_field)
+    return 0
+
+
+def _parse_alias(items: Sequence[str] | None) -> dict[str, str] | None:
+    if not items:
+        return None
+    alias: dict[str, str] = {}
+    for item in items:
+        if "=" not in item:
+            raise StanceError(f"--alias expects FROM=TO, got {item!r}")
+        key, value = item.split("=", 1)
+        alias[key.strip()] = value.strip()
+    return alias
+
+
+# --------------------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="stance",
+        description="Stance and sentiment analysis of news: extract attributed statements, "
+        "classify their stance, evaluate against hand annotations.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("train", help="train a classifier (or baseline) from a YAML config")
+    p.add_argument("config", help="YAML config (overrides of configs/base.yaml)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a config value, e.g. --set train.epochs=1 (repeatable)")
+    p.add_argument("--output", help="run folder (default: runs/<config name>)")
+    p.add_argument("--overwrite", action="store_true", help="replace a non-empty run folder")
+    p.add_argument("--resume", action="store_true", help="continue from the run folder's last checkpoint")
+    _add_common(p)
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("predict", help="add predicted labels and scores to statement records")
+    p.add_argument("--model", required=True, help="model folder (a run's model/) or Hugging Face id")
+    p.add_argument("--input", required=True, help="statements JSONL (text, source, target)")
+    p.add_argument("--output", required=True, help="output JSONL")
+    p.add_argument("--label-field", default="stance", help="field to write the label to")
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--int8", action="store_true", help="int8 dynamic quantization (CPU)")
+    _add_common(p)
+    p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser("evaluate", help="score predictions (or extracted spans) against hand annotations")
+    p.add_argument("--gold", required=True, help="gold JSONL")
+    p.add_argument("--pred", required=True, help="predictions JSONL")
+    p.add_argument("--task", choices=["stance", "extraction"], default="stance")
+    p.add_argument("--output", help="folder for metrics.json, report.md and plots")
+    p.add_argument("--label-field", default="stance", help="gold label field")
+    p.add_argument("--pred-label-field", default=None, help="prediction label field (default: --label-field)")
+    p.add_argument("--alias", action="append", metavar="FROM=TO",
+                   help="map a label name before scoring, e.g. --alias confrontational=negative")
+    p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for the CIs")
+    p.add_argument("--seed", type=int, default=0)
+    _add_common(p)
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("compare", help="paired significance tests between two systems")
+    p.add_argument("--gold", required=True)
+    p.add_argument("--pred", required=True, action="append", help="give exactly twice: system A, system B")
+    p.add_argument("--output", help="folder for comparison.json")
+    p.add_argument("--label-field", default="stance")
+    p.add_argument("--bootstrap", type=int, default=1000)
+    p.add_argument("--seed", type=int, default=0)
+    _add_common(p)
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("extract", help="find attributed statements in articles")
+    p.add_argument("articles", nargs="+", help=".txt files (doc_id = stem) or JSONL with doc_id and text")
+    p.add_argument("--output", required=True, help="statements JSONL")
+    p.add_argument("--parties", help="party gazetteer YAML (e.g. configs/parties/us_russia.yaml)")
+    _add_common(p)
+    p.set_defaults(func=cmd_extract)
+
+    p = sub.add_parser("run", help="the full chain: extract, map parties, classify, report")
+    p.add_argument("articles", nargs="+", help=".txt files or JSONL of articles")
+    p.add_argument("--model", required=True, help="stance model folder")
+    p.add_argument("--parties", required=True, help="party gazetteer YAML")
+    p.add_argument("--output", required=True, help="output folder")
+    p.add_argument("--gold", help="gold statements JSONL to score against")
+    p.add_argument("--overwrite", action="store_true")
+    p.add_argument("--shard", help="i/n: process only shard i of n (array jobs)")
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--int8", action="store_true")
+    _add_common(p)
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("demo", help="the main job: train, evaluate, run the seed article, report")
+    p.add_argument("--output", default="runs/demo")
+    p.add_argument("--config", default=None, help="config (default: configs/demo.yaml)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    _add_common(p)
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("annotate", help="round trip with annotation tools, and agreement")
+    p.add_argument("action", choices=["export", "import", "agree"])
+    p.add_argument("--format", choices=["labelstudio", "doccano", "csv"], default="labelstudio")
+    p.add_argument("--input", nargs="+", required=True)
+    p.add_argument("--output", required=True)
+    p.add_argument("--label-field", default="stance")
+    _add_common(p)
+    p.set_defaults(func=cmd_annotate)
+    return parser
+
+
+def setup_logging(debug: bool = False, quiet: bool = False) -> None:
+    level = logging.DEBUG if debug else logging.WARNING if quiet else logging.INFO
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
+    for noisy in ("urllib3", "filelock", "httpx", "matplotlib", "PIL", "huggingface_hub"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    setup_logging(getattr(args, "debug", False), getattr(args, "quiet", False))
+    try:
+        return int(args.func(args) or 0)
+    except StanceError as err:
+        if args.debug:
+            raise
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

