@@ -3,7 +3,10 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# the corpora: ../shared/data beside the repository unless STANCE_DATA_DIR says otherwise (docs/data.md)
 export STANCE_DATA_DIR ?= $(abspath ../shared/data)
+export HF_HUB_OFFLINE ?= 1
+export TOKENIZERS_PARALLELISM ?= false
 
 .PHONY: venv demo test clean
 
@@ -20,7 +23,7 @@ demo: $(STAMP)
 	$(BIN)/stance demo --output runs/demo
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 clean:
 	rm -rf runs/demo

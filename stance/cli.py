@@ -112,7 +112,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
-    run_demo(output_dir=args.output, config=args.config, overrides=args.set, overwrite=True)
+    result = run_demo(output_dir=args.output, config=args.config, overrides=args.set, overwrite=True)
+    print(result["report"])
     return 0
 
 
@@ -252,6 +253,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `stance evaluate ... | head`
+        return 0
 
 
 if __name__ == "__main__":

@@ -74,8 +74,7 @@ class TrainConfig:
 
 @dataclass
 class EvalConfig:
-    n_bootstrap: int = _help("bootstrap resamples for confidence intervals and paired tests")
-    confidence: float = _help("confidence level of the intervals")
+    n_bootstrap: int = _help("bootstrap resamples for the 95% confidence intervals and paired tests")
     label_alias: dict[str, str] = _help(
         "map gold label names to model labels before scoring, e.g. confrontational: negative"
     )
@@ -100,8 +99,6 @@ class Config:
     def __post_init__(self) -> None:
         if self.train.batch_size < 1 or self.train.eval_batch_size < 1:
             raise ConfigError(None, "batch sizes must be >= 1", field="train.batch_size")
-        if not 0 < self.evaluation.confidence < 1:
-            raise ConfigError(None, "must be between 0 and 1", field="evaluation.confidence")
         if self.model.max_length < 8:
             raise ConfigError(None, "must be >= 8", field="model.max_length")
         if not self.data.train:

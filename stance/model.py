@@ -114,6 +114,8 @@ class StanceClassifier:
         self.encoding = encoding
         self.device = device
         self.label2id = {label: i for i, label in enumerate(self.labels)}
+        self.label_alias: dict[str, str] = {}  # gold label name -> model label (e.g. confrontational -> negative)
+        self.display_alias: dict[str, str] = {}  # model label -> name shown in reports
 
     # ------------------------------------------------------------------ loading and saving
     @classmethod
@@ -199,6 +201,8 @@ class StanceClassifier:
         model.to(device)
         model.eval()
         clf = cls(model, tokenizer, labels, enc, device)
+        clf.label_alias = dict(saved.get("label_alias", {}))
+        clf.display_alias = dict(saved.get("display_alias", {}))
         if quantize == "int8":
             clf.quantize_int8()
         elif quantize is not None:
@@ -216,7 +220,13 @@ class StanceClassifier:
         try:
             self.model.save_pretrained(tmp, safe_serialization=True)
             self.tokenizer.save_pretrained(tmp)
-            meta = {"labels": self.labels, "encoding": asdict(self.encoding), "format": 1}
+            meta = {
+                "labels": self.labels,
+                "encoding": asdict(self.encoding),
+                "label_alias": self.label_alias,
+                "display_alias": self.display_alias,
+                "format": 1,
+            }
             (tmp / STANCE_CONFIG).write_text(json.dumps(meta, indent=2), encoding="utf-8")
             if path.exists():
                 old = path.with_name(f".{path.name}.old")

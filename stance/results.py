@@ -198,7 +198,8 @@ def metrics_table(run: Run) -> pd.DataFrame:
     if not scored:
         raise StanceError(f"{run.path}: no metrics: the run has no metrics.json and no gold labels")
     rows = [{"system": s, "split": split, "eval_set": spec, **_metric_row(m)} for s, split, spec, m in scored]
-    return pd.DataFrame(rows, columns=["system", "split", "eval_set", *METRIC_COLUMNS])
+    table = pd.DataFrame(rows, columns=["system", "split", "eval_set", *METRIC_COLUMNS])
+    return table.astype({"n": "Int64"})
 
 
 def _score_predictions(run: Run) -> list[tuple[str, str, str, dict[str, Any]]]:
@@ -289,8 +290,28 @@ def errors(run: Run, eval_set: str | None = None, system: str = MODEL) -> pd.Dat
     if "confidence" in wrong:
         wrong = wrong.sort_values("confidence", ascending=False, kind="stable")
     first = ["eval_set", *KEY_COLUMNS, "source", "target", "gold", "predicted", "confidence", "text", "context"]
-    columns = [c for c in first if c in wrong] + [c for c in wrong if c not in first]
+    columns = [c for c in first if c in wrong] + [c for c in wrong if c not in first and c != "scores"]
     return wrong[columns].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- plotting helpers
+# stance labels by polarity, so that every plot orders and colours them alike
+_POLARITY = {"confrontational": 0, "negative": 0, "against": 0, "neutral": 1, "none": 1,
+             "conciliatory": 2, "positive": 2, "favor": 2}
+_POLARITY_COLOURS = ("#c44e52", "#9e9e9e", "#4c72b0")
+_OTHER_COLOURS = ("#55a868", "#8172b3", "#ccb974", "#64b5cd", "#937860", "#da8bc3")
+
+
+def label_order(labels: Sequence[str]) -> list[str]:
+    """Labels from the negative (confrontational) to the positive (conciliatory) pole, others after."""
+    return sorted(labels, key=lambda label: (_POLARITY.get(str(label).lower(), 3), str(label)))
+
+
+def label_colours(labels: Sequence[str]) -> list[str]:
+    """A colour per label: red for the negative pole, grey for neutral, blue for the positive pole."""
+    others = iter(_OTHER_COLOURS * (1 + len(labels) // len(_OTHER_COLOURS)))
+    return [_POLARITY_COLOURS[_POLARITY[str(label).lower()]] if str(label).lower() in _POLARITY else next(others)
+            for label in labels]
 
 
 # --------------------------------------------------------------------------- comparing systems

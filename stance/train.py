@@ -285,14 +285,9 @@ def fit(clf: Any, data: RunData, config: Config, out: Path, *, resume: bool = Fa
 def score_predictions(
     gold: Sequence[str], pred: Sequence[str], labels: Sequence[str], config: Config
 ) -> dict[str, Any]:
-    from .metrics import bootstrap_ci, classification_metrics
+    from .evaluate import score_labels
 
-    metrics = classification_metrics(list(gold), list(pred), labels=list(labels))
-    metrics["ci"] = bootstrap_ci(
-        list(gold), list(pred), ["accuracy", "macro_f1"],
-        n_resamples=config.evaluation.n_bootstrap, confidence=config.evaluation.confidence, seed=config.seed,
-    )
-    return metrics
+    return score_labels(list(gold), list(pred), list(labels), n_bootstrap=config.evaluation.n_bootstrap, seed=config.seed)
 
 
 def paired_tests(gold: Sequence[str], pred_a: Sequence[str], pred_b: Sequence[str], config: Config) -> dict[str, Any]:
@@ -351,9 +346,9 @@ def evaluate_systems(clf: Any, data: RunData, config: Config, out: Path) -> dict
         }
     table_rows = []
     for spec in data.test:
-        table_rows.append({"system": "model", "eval_set": spec, **metrics["test"][spec]})
+        table_rows.append({"system": "model", "test_set": spec, **metrics["test"][spec]})
         for name in config.baselines:
-            table_rows.append({"system": name, "eval_set": spec, **metrics["baselines"][name][spec]})
+            table_rows.append({"system": name, "test_set": spec, **metrics["baselines"][name][spec]})
     metrics["table"] = results_table(table_rows)
     return metrics
 
@@ -380,6 +375,8 @@ def run_training(config: Config, output_dir: str | Path | None = None, *, overwr
             max_length=config.model.max_length,
             num_threads=config.train.num_threads,
         )
+        clf.label_alias = dict(config.evaluation.label_alias)
+        clf.display_alias = dict(config.evaluation.display_alias)
         if config.train.epochs > 0 or config.train.max_steps:
             training = fit(clf, data, config, out, resume=resume)
             clf = StanceClassifier.from_pretrained(out / "model")

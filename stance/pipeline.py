@@ -1,0 +1,185 @@
+"""The full chain: articles -> attributed statements -> parties -> stance -> tables and a report.
+
+``run_pipeline`` streams the articles in chunks. Each chunk's statements are written to their own part
+file (atomically) under ``OUTPUT/parts/``; a run that is killed and restarted with the same command
+skips the parts already written, so it resumes with no duplicate or missing statement. ``shard="i/n"``
+processes every n-th chunk starting at i (for array jobs); the shards' folders are merged by running
+again without ``--shard`` over the same output folder.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError, StanceError
+from .io import atomic_write, iter_jsonl, read_text, write_json, write_jsonl, write_text
+
+log = logging.getLogger(__name__)
+
+COMPLETE = "COMPLETE"
+CHUNK_ARTICLES = 100
+
+
+# --------------------------------------------------------------------------- articles
+def iter_articles(paths: Sequence[str | Path]) -> Iterator[dict[str, Any]]:
+    """Articles from .txt files (doc_id = file stem) and JSONL files (``doc_id``, ``text``, metadata)."""
+    seen: dict[str, str] = {}
+    for path in map(Path, paths):
+        if path.suffix in (".jsonl", ".json"):
+            for lineno, obj in iter_jsonl(path):
+                doc_id, text = obj.get("doc_id"), obj.get("text")
+                if not isinstance(doc_id, (str, int)) or isinstance(doc_id, bool) or str(doc_id).strip() == "":
+                    raise InputError(path, "missing or invalid doc_id", line=lineno, field="doc_id")
+                if not isinstance(text, str):
+                    raise InputError(path, "missing or invalid text", line=lineno, field="text")
+                where = f"{path}:{lineno}"
+                if str(doc_id) in seen:
+                    raise InputError(path, f"duplicated doc_id {doc_id!r} (first at {seen[str(doc_id)]})", line=lineno, field="doc_id")
+                seen[str(doc_id)] = where
+                yield {**obj, "doc_id": str(doc_id)}
+        else:
+            doc_id = path.stem
+            if doc_id in seen:
+                raise InputError(path, f"duplicated doc_id {doc_id!r} (first at {seen[doc_id]})", field="doc_id")
+            seen[doc_id] = str(path)
+            yield {"doc_id": doc_id, "text": read_text(path)}
+
+
+def _chunks(articles: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    chunk: list[dict[str, Any]] = []
+    for article in articles:
+        chunk.append(article)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def parse_shard(shard: str | None) -> tuple[int, int]:
+    if not shard:
+        return 0, 1
+    try:
+        i, n = (int(x) for x in shard.split("/"))
+    except ValueError:
+        raise StanceError(f"--shard expects i/n (e.g. 0/4), got {shard!r}") from None
+    if not (n >= 1 and 0 <= i < n):
+        raise StanceError(f"--shard {shard!r}: need 0 <= i < n")
+    return i, n
+
+
+# --------------------------------------------------------------------------- classification input
+def classification_input(statement: dict[str, Any], parties: Any | None) -> dict[str, Any]:
+    """What the stance model reads for an extracted statement: the content, the speaker as source,
+    the target party's name (with its mention in the content marked when there is one) and the
+    sentence of the attribution as context."""
+    record = dict(statement)
+    record["text"] = statement.get("text") or statement["content"]
+    record["source"] = statement.get("source") or statement.get("speaker_canonical") or statement.get("speaker")
+    target = statement.get("target")
+    if target is None and parties is not None and statement.get("target_party"):
+        party = parties.parties.get(statement["target_party"])
+        target = party.name if party is not None else statement["target_party"]
+    record["target"] = target
+    return record
+
+
+# --------------------------------------------------------------------------- the run
+def _run_key(articles: Sequence[str | Path], model: str, parties: str | None) -> str:
+    h = hashlib.sha256()
+    for item in (*map(str, articles), str(model), str(parties)):
+        h.update(item.encode() + b"\0")
+    return h.hexdigest()[:16]
+
+
+def run_pipeline(
+    articles: Sequence[str | Path],
+    *,
+    model: str,
+    parties: str | None,
+    output_dir: str | Path,
+    gold: str | None = None,
+    overwrite: bool = False,
+    shard: str | None = None,
+    batch_size: int = 64,
+    quantize: str | None = None,
+    chunk_articles: int = CHUNK_ARTICLES,
+    label_field: str = "stance",
+) -> dict[str, Any]:
+    """``stance run``: extract, map parties, classify, and write statements, tables and a report."""
+    from tqdm.auto import tqdm
+
+    from .extraction import extract_statements
+    from .model import StanceClassifier
+    from .nlp import load_nlp
+    from .parties import load_parties
+
+    out = Path(output_dir)
+    shard_i, shard_n = parse_shard(shard)
+    key = _run_key(articles, model, parties)
+    manifest = out / "run.json"
+    if out.exists() and any(out.iterdir()):
+        previous = json.loads(manifest.read_text()) if manifest.exists() else None
+        if overwrite:
+            import shutil
+
+            shutil.rmtree(out)
+        elif previous is None or previous.get("key") != key:
+            raise StanceError(f"{out}: output folder holds another run; pass --overwrite to replace it")
+        else:
+            log.info("resuming the run in %s", out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / COMPLETE).unlink(missing_ok=True)
+    write_json(manifest, {"key": key, "articles": [str(a) for a in articles], "model": str(model), "parties": parties})
+
+    party_config = load_parties(parties)
+    nlp = load_nlp()
+    clf = StanceClassifier.from_pretrained(model, quantize=quantize)
+    parts = out / "parts"
+    parts.mkdir(exist_ok=True)
+    t0 = time.time()
+    n_articles = n_statements = 0
+    bar = tqdm(desc="articles", unit="article", dynamic_ncols=True)
+    for index, chunk in enumerate(_chunks(iter_articles(articles), chunk_articles)):
+        bar.update(len(chunk))
+        if index % shard_n != shard_i:
+            continue
+        part = parts / f"part-{index:06d}.jsonl"
+        if part.exists():
+            continue  # written by an earlier, interrupted run
+        statements: list[dict[str, Any]] = []
+        for article in chunk:
+            metadata = {k: v for k, v in article.items() if k not in ("doc_id", "text")}
+            found = extract_statements(article["text"], article["doc_id"], nlp=nlp, parties=party_config, metadata=metadata)
+            statements.extend(classification_input(s, party_config) for s in found)
+        if statements:
+            statements = clf.predict_records(statements, label_field=label_field, batch_size=batch_size)
+        write_jsonl(part, statements)
+        n_articles += len(chunk)
+        n_statements += len(statements)
+    bar.close()
+    log.info("processed %d articles, %d statements in %.0f s", n_articles, n_statements, time.time() - t0)
+    if shard_n > 1:
+        log.info("shard %d/%d done; run again without --shard to merge and report", shard_i, shard_n)
+        return {"articles": n_articles, "statements": n_statements, "shard": shard}
+
+    # merge the parts in order, then the tables and the report
+    with atomic_write(out / "statements.jsonl") as handle:
+        total = 0
+        for part in sorted(parts.glob("part-*.jsonl")):
+            with part.open(encoding="utf-8") as src:
+                for line in src:
+                    handle.write(line)
+                    total += 1
+    from .report import write_run_report
+
+    summary = write_run_report(out, model=clf, parties=party_config, gold=gold, label_field=label_field)
+    summary["statements"] = total
+    summary["wall_seconds"] = round(time.time() - t0, 1)
+    write_text(out / COMPLETE, time.strftime("%Y-%m-%dT%H:%M:%S\n"))
+    return summary
