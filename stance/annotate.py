@@ -30,8 +30,9 @@ are re-read from the passage. A span kind the annotator did not mark keeps the r
   "score", "result": [...]}]}`` with a ``choices`` result named after the label field and
   ``labels`` results for the spans; the labeling config is written beside it (``FILE.xml``, paste it
   into the project's *Labeling Interface*). Import reads Label Studio's JSON export (tasks with
-  ``"annotations": [{"completed_by", "result": [...]}]``); cancelled annotations are skipped; the
-  annotator is the user's e-mail when the export gives one, else the user id.
+  ``"annotations": [{"completed_by", "result": [...]}]``) and its JSON-MIN export; cancelled
+  annotations are skipped; the annotator is the user's e-mail when the export gives one, else the
+  user id.
 - ``doccano``: JSONL for an *Intent Detection and Slot Filling* project: ``text`` (the passage),
   ``entities`` ``[[start, end, "LABEL"], ...]``, ``cats`` ``[label]``, and the ids and record as
   metadata (doccano keeps unknown keys as metadata and exports them back). Import reads doccano's
@@ -74,6 +75,7 @@ log = logging.getLogger(__name__)
 
 FORMATS = ("labelstudio", "doccano", "csv")
 DEFAULT_LABELS = ("confrontational", "neutral", "conciliatory")
+MAX_PASSAGE_CHARS = 3000  # longer passages (articles without line breaks) are cut around the statement
 # span label -> (start field, end field, surface field) of the statement record
 SPANS = {
     "CONTENT": ("start", "end", "content"),
@@ -113,20 +115,32 @@ def _span(record: Statement, label: str) -> tuple[int, int] | None:
 def _content_pieces(record: Statement) -> list[tuple[int, int]]:
     fragments = record.get("fragments")
     if isinstance(fragments, list) and len(fragments) > 1:
-        return [(int(s), int(e)) for s, e in fragments]
+        pieces = [(_int(f[0]), _int(f[1])) for f in fragments if isinstance(f, (list, tuple)) and len(f) == 2]
+        if len(pieces) == len(fragments) and all(s is not None and e is not None and s < e for s, e in pieces):
+            return pieces  # type: ignore[return-value]
+        log.warning("doc %s statement %s: malformed fragments %r; showing start/end", record.get("doc_id"),
+                    record.get("statement_id"), fragments)
     span = _span(record, "CONTENT")
     return [span] if span else []
 
 
-def build_passage(record: Statement, article: str | None = None, context_lines: int = 1) -> Passage:
-    """The passage shown for ``record``: article lines around its spans, else its context or content."""
+def build_passage(
+    record: Statement, article: str | None = None, context_lines: int = 1, max_chars: int = MAX_PASSAGE_CHARS
+) -> Passage:
+    """The passage shown for ``record``: article lines around its spans, else its context or content.
+
+    A passage longer than ``max_chars`` (an article without line breaks) is cut at spaces around the
+    statement's spans.
+    """
     content = record.get("content") if isinstance(record.get("content"), str) else None
     start = _int(record.get("start"))
-    if article is not None and content is not None and start is not None:
+    if article is not None and content is not None and start is not None and start >= 0:
         if article[start : start + len(content)] == content:
-            spans = [s for s in (_span(record, label) for label in SPANS) if s is not None]
-            lo, hi = min(s for s, _ in spans), max(e for _, e in spans)
-            lo, hi = _line_window(article, lo, hi, context_lines)
+            spans = [s for s in (_span(record, label) for label in SPANS) if s and s[0] >= 0 and s[1] <= len(article)]
+            span_lo, span_hi = min(s for s, _ in spans), max(e for _, e in spans)
+            lo, hi = _line_window(article, span_lo, span_hi, context_lines)
+            if hi - lo > max_chars:
+                lo, hi = _cut(article, lo, hi, span_lo, span_hi, max_chars)
             return Passage(article[lo:hi], lo)
         log.warning("doc %s statement %s: content not at its offsets in the article; showing its context",
                     record.get("doc_id"), record.get("statement_id"))
@@ -152,6 +166,19 @@ def _line_window(article: str, lo: int, hi: int, context_lines: int) -> tuple[in
             end = article.find("\n", after_start)
             hi = len(article) if end == -1 else end
     return lo, hi
+
+
+def _cut(article: str, lo: int, hi: int, span_lo: int, span_hi: int, max_chars: int) -> tuple[int, int]:
+    """Narrow [lo, hi) to about ``max_chars`` around [span_lo, span_hi), cutting at spaces."""
+    margin = max(0, (max_chars - (span_hi - span_lo)) // 2)
+    new_lo, new_hi = max(lo, span_lo - margin), min(hi, span_hi + margin)
+    if new_lo > lo:
+        space = article.find(" ", new_lo, span_lo)
+        new_lo = space + 1 if space != -1 else new_lo
+    if new_hi < hi:
+        space = article.rfind(" ", span_hi, new_hi)
+        new_hi = space if space != -1 else new_hi
+    return new_lo, new_hi
 
 
 def passage_spans(record: Statement, passage: Passage) -> list[tuple[int, int, str]]:
@@ -478,7 +505,7 @@ def _task_record(data: dict[str, Any], path: str | Path, line: int | None) -> tu
 
 
 def read_labelstudio(path: str | Path, label_field: str = "stance") -> Iterator[Annotation]:
-    """Annotations from a Label Studio JSON export (a list of tasks with ``annotations``)."""
+    """Annotations from a Label Studio JSON export (tasks with ``annotations``), or its JSON-MIN export."""
     try:
         tasks = json.loads(read_text(path))
     except json.JSONDecodeError as err:
@@ -489,6 +516,9 @@ def read_labelstudio(path: str | Path, label_field: str = "stance") -> Iterator[
         raise InputError(path, "expected a JSON list of tasks (Label Studio's JSON export)")
     for i, task in enumerate(tasks, start=1):
         where = f"task {i}"
+        if isinstance(task, dict) and "data" not in task and isinstance(task.get("text"), str):
+            yield _labelstudio_min(task, label_field, path, where)
+            continue
         if not isinstance(task, dict) or not isinstance(task.get("data"), dict):
             raise InputError(path, f"{where}: expected an object with 'data'", field="data")
         try:
@@ -503,6 +533,24 @@ def read_labelstudio(path: str | Path, label_field: str = "stance") -> Iterator[
                 continue
             label, spans, comment = _labelstudio_result(ann.get("result") or [], label_field, path, where)
             yield Annotation(record, passage, _labelstudio_user(ann), label, spans, str(path), None, comment)
+
+
+def _labelstudio_min(task: dict[str, Any], label_field: str, path: str | Path, where: str) -> Annotation:
+    """One row of Label Studio's JSON-MIN export: the data fields, then one key per control tag."""
+    try:
+        record, passage = _task_record(task, path, None)
+    except InputError as err:
+        raise InputError(path, f"{where}: {err.message}", field=err.field) from None
+    for key in (label_field, "spans", "annotator", "annotation_id", "created_at", "updated_at", "lead_time"):
+        record.pop(key, None)
+    label = task.get(label_field)
+    if isinstance(label, dict):  # several choices allowed: {"choices": [...]}
+        label = (label.get("choices") or [None])[0]
+    if label is not None and not isinstance(label, str):
+        raise InputError(path, f"{where}: expected a label, got {label!r}", field=label_field)
+    result = [{"type": "labels", "value": span} for span in task.get("spans") or []]
+    _, spans, _ = _labelstudio_result(result, label_field, path, where)
+    return Annotation(record, passage, str(task.get("annotator", "unknown")), label, spans, str(path), None)
 
 
 def _labelstudio_user(annotation: dict[str, Any]) -> str:

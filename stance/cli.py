@@ -121,7 +121,9 @@ def cmd_annotate(args: argparse.Namespace) -> int:
     from . import annotate
 
     if args.action == "export":
-        annotate.export_file(args.input[0], args.output, fmt=args.format, label_field=args.label_field)
+        if len(args.input) != 1:
+            raise StanceError(f"annotate export takes one statements file, got {len(args.input)}")
+        annotate.export_file(args.input[0], args.output, fmt=args.format, label_field=args.label_field, articles=args.articles)
     elif args.action == "import":
         annotate.import_files(args.input, args.output, fmt=args.format, label_field=args.label_field)
     elif args.action == "agree":
@@ -227,6 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--input", nargs="+", required=True)
     p.add_argument("--output", required=True)
     p.add_argument("--label-field", default="stance")
+    p.add_argument("--articles", nargs="+", help="export: article .txt/.jsonl files (default: <doc_id>.txt beside the input)")
     _add_common(p)
     p.set_defaults(func=cmd_annotate)
     return parser

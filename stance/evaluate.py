@@ -210,6 +210,7 @@ def _evaluate(
     alias = dict(label_alias or {})
     gold_values, label_set = _gold_labels(gold, label_field, alias, labels)
     aligned = _align(gold, gold_values, label_set, pred, pred_label_field, alias)
+    log.info("scoring %d statements (%d bootstrap resamples)", len(aligned.keys), n_bootstrap)
     scores = score_labels(aligned.gold, aligned.pred, aligned.labels, n_bootstrap=n_bootstrap, seed=seed)
     metrics = {
         "task": "stance",
@@ -286,16 +287,19 @@ def evaluate_files(
 
 
 def write_outputs(metrics: Mapping[str, Any], output_dir: str | Path) -> None:
-    """Write ``metrics.json``, ``confusion.png`` and ``report.md`` of a stance evaluation."""
+    """Write ``confusion.png``, ``report.md`` and, last, ``metrics.json`` of a stance evaluation.
+
+    Each file is written atomically; ``metrics.json`` comes last, so that it marks a complete evaluation.
+    """
     from .plots import plot_confusion  # matplotlib only when something is drawn
 
     out = Path(output_dir)
-    write_json(out / "metrics.json", metrics)
     plot_confusion(
         metrics["confusion"]["matrix"], metrics["confusion"]["labels"], out / "confusion.png",
         title=f"{Path(metrics['pred']).name} (n={metrics['n']})",
     )
     write_text(out / "report.md", render_report(metrics))
+    write_json(out / "metrics.json", metrics)
     log.info("wrote metrics.json, confusion.png and report.md to %s", out)
 
 

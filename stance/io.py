@@ -15,6 +15,8 @@ from typing import IO, Any
 
 from .errors import InputError
 
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
 
 @contextlib.contextmanager
 def atomic_write(path: str | Path, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO[Any]]:
@@ -75,6 +77,8 @@ def read_text(path: str | Path) -> str:
     if path.is_dir():
         raise InputError(path, "is a directory, expected a file")
     data = path.read_bytes()
+    if data.startswith(UTF16_BOMS):
+        raise InputError(path, "the file is UTF-16 encoded (byte-order mark); save it as UTF-8", line=1)
     if b"\x00" in data[:8192]:
         raise InputError(path, "looks like a binary file (NUL bytes), expected UTF-8 text")
     try:
@@ -99,6 +103,8 @@ def iter_jsonl(path: str | Path, *, allow_empty: bool = False) -> Iterator[tuple
     n = 0
     with path.open("rb") as handle:
         for lineno, raw in enumerate(handle, start=1):
+            if lineno == 1 and raw.startswith(UTF16_BOMS):
+                raise InputError(path, "the file is UTF-16 encoded (byte-order mark); save it as UTF-8", line=1)
             if b"\x00" in raw:
                 raise InputError(path, "binary data (NUL bytes), expected JSON lines", line=lineno)
             try:

@@ -192,10 +192,14 @@ class StanceClassifier:
         try:
             tokenizer = AutoTokenizer.from_pretrained(resolved, trust_remote_code=False)
             model = AutoModelForSequenceClassification.from_pretrained(resolved, **kwargs)
-        except OSError as err:
-            raise StanceError(f"cannot load model {name_or_path!s}: {str(err).splitlines()[0]}") from None
+        except (OSError, ValueError) as err:  # missing files; unknown model type, custom code (never run)
+            raise StanceError(f"cannot load model {name_or_path!s}: {str(err).strip().splitlines()[0]}") from None
         finally:
             hf_logging.set_verbosity(verbosity)
+        limit = _max_tokens(model, tokenizer)
+        if limit is not None and enc.max_length > limit:
+            log.warning("max_length %d is more than %s takes; using its limit of %d tokens", enc.max_length, name_or_path, limit)
+            enc.max_length = limit
         if device is None:
             device = "cuda" if torch.cuda.is_available() else "cpu"
         model.to(device)
@@ -328,6 +332,13 @@ class StanceClassifier:
         return out
 
 
+def _max_tokens(model: Any, tokenizer: Any) -> int | None:
+    """The most tokens the encoder takes: its tokenizer's limit, else its position embeddings."""
+    limits = [getattr(model.config, "max_position_embeddings", None), getattr(tokenizer, "model_max_length", None)]
+    sane = [n for n in limits if isinstance(n, int) and 0 < n < 1_000_000]  # tokenizers without a limit say 1e30
+    return min(sane) if sane else None
+
+
 def _looks_like_path(name: str) -> bool:
     """Hub ids look like ``name`` or ``org/name``; anything else is meant as a local folder."""
     return name.startswith((".", "/", "~")) or name.count("/") > 1 or name.endswith("/") or "\\" in name
@@ -364,20 +375,19 @@ def predict_file(
 ) -> int:
     """``stance predict``: add the predicted label and ``scores`` to each record of a JSONL file.
 
-    Reads and validates the whole input first (so that bad input fails before any work), then predicts in
-    chunks and writes the output atomically. Returns the number of records written.
+    Reads and validates the whole input first (so that bad input fails before any work), predicts in
+    chunks, and only then writes the output atomically: a run killed while predicting leaves no output and
+    no temporary file. Returns the number of records written.
     """
-    from .io import atomic_write
+    from .io import write_jsonl
     from .schema import iter_statements
 
     clf = StanceClassifier.from_pretrained(model, quantize=quantize)
     records = list(iter_statements(input))
-    n = 0
-    with atomic_write(output) as handle:
-        for start in range(0, len(records), chunk_size):
-            chunk = records[start : start + chunk_size]
-            for row in clf.predict_records(chunk, label_field=label_field, batch_size=batch_size, show_progress_bar=True):
-                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-                n += 1
+    rows: list[dict[str, Any]] = []
+    for start in range(0, len(records), chunk_size):
+        chunk = records[start : start + chunk_size]
+        rows.extend(clf.predict_records(chunk, label_field=label_field, batch_size=batch_size, show_progress_bar=True))
+    n = write_jsonl(output, rows)
     log.info("wrote %d predictions to %s", n, output)
     return n

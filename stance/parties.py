@@ -69,6 +69,29 @@ def _name_key(name: str) -> tuple[str, ...]:
     return tuple(w for w, _, _ in _words(name) if w.lower().rstrip(".") not in _TITLE_WORDS)
 
 
+# words that may stand before a surname without making it someone else's ("President Putin")
+_BEFORE_SURNAME = frozenset("""
+mr mrs ms miss dr sir dame sen senator rep representative gov governor gen general lt col adm admiral
+president vice secretary minister prime foreign defense defence deputy ambassador envoy spokesman
+spokeswoman spokesperson leader chairman chairwoman chair chancellor premier speaker congressman
+congresswoman mayor judge justice attorney director chief commander the a an and or but of by for
+with to from on in at as said says told according
+""".split())
+
+
+def _lone_surname(words: list[tuple[str, int, int]], i: int) -> bool:
+    """A surname stands alone unless a capitalised name-like word touches it ("Boris Johnson")."""
+    if i > 0:
+        prev = words[i - 1][0]
+        if prev[:1].isupper() and prev.lower().rstrip(".") not in _BEFORE_SURNAME:
+            return False
+    if i + 1 < len(words):
+        nxt = words[i + 1][0]
+        if nxt[:1].isupper() and len(nxt) > 1 and not nxt.isupper():
+            return False
+    return True
+
+
 def _is_acronym(phrase: str) -> bool:
     letters = [c for c in phrase if c.isalpha()]
     return len(letters) >= 2 and all(c.isupper() for c in letters)
@@ -102,6 +125,10 @@ class PartyConfig:
     _people: dict[str, str] = field(default_factory=dict, init=False, repr=False)
     _patterns: list[tuple[re.Pattern[str], str]] = field(default_factory=list, init=False, repr=False)
     _exclude: list[tuple[str, ...]] = field(default_factory=list, init=False, repr=False)
+    _surnames: set[tuple[str, ...]] = field(default_factory=set, init=False, repr=False)
+    _starts_cs: set[str] = field(default_factory=set, init=False, repr=False)
+    _starts_ci: set[str] = field(default_factory=set, init=False, repr=False)
+    _longest: int = field(default=1, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.parties:
@@ -174,9 +201,14 @@ class PartyConfig:
                 self._patterns.append((re.compile(pattern), code))
         # a curated person's surname alone maps only when no other person in the config has it
         for surname, people in people_by_surname.items():
-            if len(people) == 1 and (surname,) not in self._index_cs:
-                self._index_cs[(surname,)] = self._people[next(iter(people))]
+            codes = {self._people[person] for person in people}
+            if len(codes) == 1 and (surname,) not in self._index_cs and (surname.lower(),) not in self._index_ci:
+                self._index_cs[(surname,)] = codes.pop()
+                self._surnames.add((surname,))
         self._exclude = [tuple(w.lower() for w, _, _ in _words(p)) for p in self.exclude]
+        self._starts_cs = {key[0] for key in self._index_cs}
+        self._starts_ci = {key[0] for key in self._index_ci}
+        self._longest = max(len(k) for k in [*self._index_cs, *self._index_ci, ("",)])
 
     # ------------------------------------------------------------------ lookup
     def matches(self, text: str | None) -> list[tuple[int, int, str]]:
@@ -190,17 +222,22 @@ class PartyConfig:
         for phrase in self._exclude:
             n = len(phrase)
             for i in range(len(words) - n + 1):
-                if tuple(lower[i : i + n]) == phrase:
+                if lower[i] == phrase[0] and tuple(lower[i : i + n]) == phrase:
                     blocked[i : i + n] = [True] * n
         found: list[tuple[int, int, str]] = []
         i = 0
         while i < len(words):
             hit = None
-            for n in range(min(MAX_PHRASE_WORDS, len(words) - i), 0, -1):
+            if words[i][0] not in self._starts_cs and lower[i] not in self._starts_ci:
+                i += 1
+                continue
+            for n in range(min(self._longest, MAX_PHRASE_WORDS, len(words) - i), 0, -1):
                 if any(blocked[i : i + n]):
                     continue
                 exact = tuple(w for w, _, _ in words[i : i + n])
                 code = self._index_cs.get(exact) or self._index_ci.get(tuple(lower[i : i + n]))
+                if code and exact in self._surnames and not _lone_surname(words, i):
+                    code = None
                 if code:
                     hit = (n, code)
                     break

@@ -118,13 +118,23 @@ def run_pipeline(
     from .model import StanceClassifier
     from .nlp import load_nlp
     from .parties import load_parties
+    from .schema import read_statements
 
     out = Path(output_dir)
     shard_i, shard_n = parse_shard(shard)
+    # bad input fails here, before the output folder is touched: parties, model, gold, every article
+    party_config = load_parties(parties)
+    clf = StanceClassifier.from_pretrained(model, quantize=quantize)
+    if gold is not None:
+        read_statements(gold, label_field=label_field, require_label=True)
+    n_total = sum(1 for _ in iter_articles(articles))
     key = _run_key(articles, model, parties)
     manifest = out / "run.json"
     if out.exists() and any(out.iterdir()):
-        previous = json.loads(manifest.read_text()) if manifest.exists() else None
+        try:
+            previous = json.loads(manifest.read_text(encoding="utf-8")) if manifest.exists() else None
+        except (ValueError, UnicodeDecodeError):
+            previous = None
         if overwrite:
             import shutil
 
@@ -137,14 +147,12 @@ def run_pipeline(
     (out / COMPLETE).unlink(missing_ok=True)
     write_json(manifest, {"key": key, "articles": [str(a) for a in articles], "model": str(model), "parties": parties})
 
-    party_config = load_parties(parties)
     nlp = load_nlp()
-    clf = StanceClassifier.from_pretrained(model, quantize=quantize)
     parts = out / "parts"
     parts.mkdir(exist_ok=True)
     t0 = time.time()
     n_articles = n_statements = 0
-    bar = tqdm(desc="articles", unit="article", dynamic_ncols=True)
+    bar = tqdm(total=n_total, desc="articles", unit="article", dynamic_ncols=True)
     for index, chunk in enumerate(_chunks(iter_articles(articles), chunk_articles)):
         bar.update(len(chunk))
         if index % shard_n != shard_i:

@@ -123,6 +123,9 @@ def load_run_data(config: Config) -> RunData:
 # --------------------------------------------------------------------------- run folder
 def prepare_run_dir(path: Path, *, overwrite: bool, resume: bool) -> None:
     if resume:
+        checkpoint, previous = path / "checkpoint", path / "checkpoint.old"
+        if not checkpoint.exists() and (previous / "state.pt").exists():
+            previous.rename(checkpoint)  # killed while swapping in a new checkpoint: the previous one is whole
         if not (path / "checkpoint" / "state.pt").exists():
             if (path / COMPLETE).exists():
                 raise StanceError(f"{path}: the run is already complete; nothing to resume")
@@ -153,6 +156,22 @@ def class_weight_vector(train: Sequence[dict[str, Any]], labels: Sequence[str], 
         weights = [math.sqrt(w) for w in weights]
     log.info("class weights: %s", dict(zip(labels, (round(w, 3) for w in weights))))
     return weights
+
+
+def epoch_batches(lengths: Sequence[int], batch_size: int, seed: int, group: int = 50) -> list[list[int]]:
+    """The batches of one epoch: a seeded shuffle, cut into groups of ``group`` batches, each group sorted
+    by length (so that a batch pads to similar lengths: less wasted compute), then the batches shuffled."""
+    import torch
+
+    generator = torch.Generator().manual_seed(seed)
+    order = torch.randperm(len(lengths), generator=generator).tolist()
+    batches: list[list[int]] = []
+    chunk = batch_size * group
+    for c in range(0, len(order), chunk):
+        part = sorted(order[c : c + chunk], key=lambda i: lengths[i])
+        batches.extend(part[b : b + batch_size] for b in range(0, len(part), batch_size))
+    shuffle = torch.randperm(len(batches), generator=generator).tolist()
+    return [batches[i] for i in shuffle]
 
 
 def _save_checkpoint(clf: Any, path: Path, state: dict[str, Any]) -> None:
@@ -193,6 +212,7 @@ def fit(clf: Any, data: RunData, config: Config, out: Path, *, resume: bool = Fa
     encoded = clf.tokenize(data.train)
     y = torch.tensor([clf.label2id[r[lf]] for r in data.train])
     n = len(data.train)
+    lengths = [len(ids) for ids in encoded["input_ids"]]
     steps_per_epoch = math.ceil(n / tc.batch_size)
     total_steps = tc.max_steps or max(1, math.ceil(tc.epochs * steps_per_epoch))
     weights = class_weight_vector(data.train, clf.labels, lf, tc.class_weights)
@@ -234,11 +254,11 @@ def fit(clf: Any, data: RunData, config: Config, out: Path, *, resume: bool = Fa
     t0 = time.time()
     while step < total_steps:
         epoch, offset = divmod(step, steps_per_epoch)
-        order = torch.randperm(n, generator=torch.Generator().manual_seed(config.seed + epoch)).tolist()
+        batches = epoch_batches(lengths, tc.batch_size, config.seed + epoch)
         for b in range(offset, steps_per_epoch):
             if step >= total_steps:
                 break
-            idx = order[b * tc.batch_size : (b + 1) * tc.batch_size]
+            idx = batches[b]
             batch = clf.tokenizer.pad([{k: encoded[k][i] for k in keys} for i in idx], return_tensors="pt")
             batch = {k: v.to(device) for k, v in batch.items()}
             logits = model(**batch).logits
@@ -310,6 +330,28 @@ def _prediction_rows(records: Sequence[dict[str, Any]], spec: str, pred: Sequenc
     return rows
 
 
+def eval_labels(spec: str, model_labels: Sequence[str], config: Config) -> list[str]:
+    """The labels a test set can hold (after the label alias), in the model's order.
+
+    A test set annotated with fewer classes than the model has (SEESAW: positive / negative only) is
+    scored as that task: predictions are the argmax over its labels, and macro-F1 averages over them.
+    """
+    from .datasets import dataset_labels
+
+    try:
+        labels = {config.evaluation.label_alias.get(l, l) for l in dataset_labels(spec)}
+    except (StanceError, ValueError):  # label set unknown in advance: score on all labels
+        return list(model_labels)
+    subset = [l for l in model_labels if l in labels]
+    return subset if len(subset) >= 2 and set(subset) == labels else list(model_labels)
+
+
+def restricted_argmax(proba: np.ndarray, labels: Sequence[str], allowed: Sequence[str]) -> list[str]:
+    columns = [labels.index(l) for l in allowed]
+    best = proba[:, columns].argmax(axis=1)
+    return [allowed[i] for i in best]
+
+
 def evaluate_systems(clf: Any, data: RunData, config: Config, out: Path) -> dict[str, Any]:
     """Score the model and the baselines on every test set; paired tests of the model vs each baseline."""
     from .baselines import BaselineClassifier
@@ -319,11 +361,14 @@ def evaluate_systems(clf: Any, data: RunData, config: Config, out: Path) -> dict
     metrics: dict[str, Any] = {"test": {}, "baselines": {}, "comparisons": {}}
     preds: dict[str, dict[str, list[str]]] = {"model": {}}
     rows: list[dict[str, Any]] = []
+    allowed = {spec: eval_labels(spec, clf.labels, config) for spec in data.test}
     for spec, records in data.test.items():
         proba = clf.predict_proba(records, batch_size=config.train.eval_batch_size, show_progress_bar=True)
-        pred = [clf.labels[i] for i in proba.argmax(axis=1)]
+        pred = restricted_argmax(proba, clf.labels, allowed[spec])
         preds["model"][spec] = pred
-        metrics["test"][spec] = score_predictions([r[lf] for r in records], pred, clf.labels, config)
+        metrics["test"][spec] = score_predictions([r[lf] for r in records], pred, allowed[spec], config)
+        if allowed[spec] != clf.labels:
+            metrics["test"][spec]["restricted_to"] = allowed[spec]
         rows.extend(_prediction_rows(records, spec, pred, proba, clf.labels, lf))
     write_jsonl(out / "predictions.jsonl", rows)
 
@@ -334,9 +379,9 @@ def evaluate_systems(clf: Any, data: RunData, config: Config, out: Path) -> dict
         base_rows: list[dict[str, Any]] = []
         for spec, records in data.test.items():
             proba = base.predict_proba(records)
-            pred = [clf.labels[i] for i in proba.argmax(axis=1)]
+            pred = restricted_argmax(proba, clf.labels, allowed[spec])
             preds[name][spec] = pred
-            metrics["baselines"][name][spec] = score_predictions([r[lf] for r in records], pred, clf.labels, config)
+            metrics["baselines"][name][spec] = score_predictions([r[lf] for r in records], pred, allowed[spec], config)
             base_rows.extend(_prediction_rows(records, spec, pred, proba, clf.labels, lf))
         write_jsonl(out / "baselines" / name / "predictions.jsonl", base_rows)
     for spec, records in data.test.items():
@@ -359,10 +404,12 @@ def run_training(config: Config, output_dir: str | Path | None = None, *, overwr
     from .model import StanceClassifier
 
     out = Path(output_dir or Path("runs") / config.name)
+    existed = out.exists()
     prepare_run_dir(out, overwrite=overwrite, resume=resume)
     (out / COMPLETE).unlink(missing_ok=True)
     handler = _add_log_file(out / "train.log")
     t0 = time.time()
+    discard = False
     try:
         set_seed(config.seed)
         data = load_run_data(config)
@@ -395,6 +442,14 @@ def run_training(config: Config, output_dir: str | Path | None = None, *, overwr
         write_text(out / COMPLETE, time.strftime("%Y-%m-%dT%H:%M:%S\n"))
         log.info("run complete in %.0f s: %s", time.time() - t0, out)
         return metrics
+    except StanceError:
+        # bad input (data, model folder) found before any checkpoint: leave no half-made run folder behind
+        discard = not resume and not (out / "checkpoint").exists()
+        raise
     finally:
         logging.getLogger("stance").removeHandler(handler)
         handler.close()
+        if discard:
+            shutil.rmtree(out, ignore_errors=True)
+            if existed:
+                out.mkdir(parents=True, exist_ok=True)

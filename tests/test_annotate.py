@@ -563,3 +563,33 @@ def test_cli_export_import_agree(statements_file: Path, tmp_path: Path, capsys: 
                  "--output", str(gold)]) == 2
     err = capsys.readouterr().err
     assert "missing.csv: file not found" in err and "Traceback" not in err
+
+
+def test_article_without_line_breaks_is_cut_around_the_statement():
+    filler = "Officials met again and again in the capital. " * 200  # ~9,400 characters, one line
+    article = filler + "The minister said that “the door stays open.” " + filler
+    content = "“the door stays open.”"
+    start = article.index(content)
+    record = {"doc_id": "d", "statement_id": "s", "content": content, "start": start, "end": start + len(content)}
+    passage = annotate.build_passage(record, article)
+    assert len(passage.text) <= annotate.MAX_PASSAGE_CHARS
+    assert article[passage.offset:passage.offset + len(passage.text)] == passage.text
+    assert article[passage.offset - 1] == " " and article[passage.offset + len(passage.text)] == " "  # cut at spaces
+    assert annotate.passage_spans(record, passage) == [(start - passage.offset, start - passage.offset + len(content),
+                                                        "CONTENT")]
+
+
+def test_labelstudio_json_min_export_imports(tmp_path: Path):
+    """Label Studio's JSON-MIN export: one flat row per annotation, control tags as keys."""
+    rows = [{
+        "text": "Talks resumed.\n“We will never accept these sanctions,” the minister said on Friday.",
+        "offset": 880, "doc_id": "wire-17", "statement_id": "s003", "speaker": "the minister", "id": 41,
+        "spans": [{"start": 15, "end": 54, "text": "“We will never accept these sanctions,”", "labels": ["CONTENT"]}],
+        "stance": "confrontational", "annotator": 4, "annotation_id": 301, "created_at": "2024-05-02T10:12:31Z",
+        "updated_at": "2024-05-02T10:12:31Z", "lead_time": 21.4,
+    }]
+    path = write(tmp_path / "min.json", json.dumps(rows))
+    annotate.import_files([path], str(tmp_path / "gold.jsonl"), "labelstudio")
+    (record,) = read_jsonl(tmp_path / "gold.jsonl")
+    assert (record["annotator"], record["stance"], record["start"], record["end"]) == ("4", "confrontational", 895, 934)
+    assert "lead_time" not in record and "spans" not in record

@@ -257,3 +257,20 @@ def test_eval_set_must_be_named_when_there_are_several(training_run: results.Run
         results.errors(training_run, "x")
     with pytest.raises(StanceError, match="no system 'svm'"):
         results.confusion_frame(training_run, "dse:test", system="svm")
+
+
+@pytest.mark.parametrize(
+    "labels, order",
+    [
+        (["neutral", "conciliatory", "confrontational"], ["confrontational", "neutral", "conciliatory"]),
+        (["positive", "neutral", "negative"], ["negative", "neutral", "positive"]),
+        (["other", "Neutral"], ["Neutral", "other"]),
+    ],
+)
+def test_labels_are_ordered_from_negative_to_positive(labels: list[str], order: list[str]):
+    assert results.label_order(labels) == order
+
+
+def test_label_colours_follow_polarity():
+    assert results.label_colours(["confrontational", "neutral", "positive", "x", "y"]) == [
+        "#c44e52", "#9e9e9e", "#4c72b0", "#55a868", "#8172b3"]

@@ -1,0 +1,1595 @@
+"""Attributed statements: who said what in a news article, with character offsets.
+
+:func:`extract_statements` parses a text with spaCy and returns one record per attributed
+statement; :func:`extract_from_doc` does the same over an already parsed Doc. Both are pure.
+:func:`extract_files` is the ``stance extract`` command.
+
+What is found
+-------------
+- **direct** quotes, straight or curly marks, with the attribution after the quote ("...," he
+  said / said Smith / the official told CNN / — Smith), before it after a colon, comma or dash
+  ("Smith said: ..."), or in the paragraph before ("The official added:" then a paragraph of
+  quote, with or without marks); a quote split by its attribution ("A," he said, "B.") is one
+  statement with two ``fragments``; a quote running over paragraphs (no closing mark at the end
+  of a paragraph, an opening mark at the start of the next) is one statement; a full-sentence
+  quote right after a statement, with no attribution of its own, gets that statement's speaker.
+- **mixed** statements: reported content holding a quoted fragment ("Kerry will emphasize
+  "the vital importance ..."," the official said).
+- **indirect** (reported) speech: a cue verb with a clause ("said that ...", "denied that ...",
+  fronted "..., he said", parenthetical "The plan, he said, is dead"), an object ("confirmed
+  the meeting"), an object and a preposition ("accuses Russia of ...": content "of ...", the
+  object is the target), an infinitive ("vowed to retaliate"), "according to X", "citing X"
+  (X is the source of the reporting verb's content), and a gapped relative clause whose
+  antecedent is the content ("claims that the Kremlin denies").
+
+Span conventions (PARC 3.0 / PolNeAR): a direct quote's content includes its quotation marks
+and the punctuation inside them; reported content is the reported clause, starting with "that"
+when there is one and stopping before the sentence's final period (a trailing comma before a
+following attribution is kept). ``article[start:end] == content`` always holds; with several
+fragments, ``start``/``end`` span them all and ``fragments`` lists ``[start, end]`` pairs.
+
+Speakers are the subject at the attribution (``speaker``, ``speaker_start``/``speaker_end``);
+``speaker_canonical`` is the entity meant: pronouns ("he", "she", "they", "it") and definite
+nominals ("the official", "the Ministry") go to the most recent compatible mention before them,
+a surname to the full name used earlier. With a :class:`~stance.parties.PartyConfig`,
+``speaker_party`` and ``target_party`` are filled; unknown stays ``None``.
+
+Left out on purpose: statements nested inside a quote or inside another statement's content
+(the outer one is kept), attributions without a speaker ("it was said that"), negated, modal
+and infinitive cues ("did not say", "will say", "plans to announce"), and the reporting layer
+of news outlets ("AP reports") when it only wraps another attribution.
+"""
+from __future__ import annotations
+
+import bisect
+import logging
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+from .parties import PartyConfig
+
+log = logging.getLogger(__name__)
+
+# ============================================================================ lexicon
+# Cue verbs by lemma. Every cue can take a clausal complement ("said that ..."); the tables
+# below add the other frames a cue can take.
+SPEECH_VERBS = frozenset("""
+say tell add state claim argue insist note explain announce report write warn acknowledge admit
+assert contend maintain declare emphasize emphasise stress underline underscore suggest predict
+reply respond answer counter retort recall reveal disclose indicate observe remark comment mention
+tweet post conclude concede allege charge estimate forecast caution complain confirm deny promise
+pledge vow threaten ask urge demand propose recommend agree boast joke quip lament testify reiterate
+repeat affirm reaffirm proclaim signal hint inform assure reassure remind advise accuse blame
+criticize criticise praise condemn denounce reject dismiss welcome hail applaud thank credit fault
+slam blast question dispute refute rebut rebuff call describe characterize characterise label brand
+speculate request plead appeal object protest confess wonder exclaim recount clarify elaborate
+specify outline detail point rule swear concur reckon acknowledge
+""".split())
+BELIEF_VERBS = frozenset("believe think feel fear hope expect doubt worry suspect".split())
+# verbs that attribute only when they stand right next to a quotation ("Fine," he shrugged)
+QUOTE_ONLY_VERBS = frozenset("""
+continue go laugh smile shrug sigh scoff chuckle shout yell whisper mutter murmur cry snap
+interject interrupt begin finish text email
+""".split())
+CUE_VERBS = SPEECH_VERBS | BELIEF_VERBS
+# the direct object is the content ("confirmed the meeting")
+NP_CONTENT = frozenset("""
+confirm deny announce reject dismiss acknowledge admit predict reveal disclose report claim promise
+pledge demand propose recommend welcome condemn denounce criticize criticise praise hail applaud
+question dispute refute rebut rebuff slam blast allege reiterate repeat reaffirm forecast estimate
+signal concede emphasize emphasise stress underline underscore outline detail request suggest
+threaten urge rule
+""".split())
+# the direct object is the target and a preposition holds the content ("accuses Russia of ...")
+OBJECT_PREP = {
+    "accuse": {"of"}, "blame": {"for", "on"}, "criticize": {"for", "over"}, "criticise": {"for", "over"},
+    "praise": {"for"}, "thank": {"for"}, "credit": {"with", "for"}, "fault": {"for"},
+    "condemn": {"for", "over"}, "slam": {"for", "over"}, "blast": {"for", "over"},
+    "warn": {"of", "about", "against"}, "charge": {"with"}, "hail": {"for", "as"}, "describe": {"as"},
+    "characterize": {"as"}, "characterise": {"as"}, "label": {"as"}, "brand": {"as"},
+    "applaud": {"for"}, "denounce": {"for", "as"}, "question": {"about", "over"},
+}
+# a preposition alone holds the content ("called for calm", "warned of a crisis")
+PREP_CONTENT = {
+    "call": {"for", "on"}, "warn": {"of", "about", "against"}, "complain": {"about", "of"},
+    "insist": {"on"}, "appeal": {"for", "to"}, "plead": {"for"}, "argue": {"for", "against"},
+    "point": {"to"},
+}
+# an infinitive holds the content ("vowed to retaliate", "urged Russia to withdraw")
+XCOMP_CONTENT = frozenset("""
+promise pledge vow threaten refuse agree offer decline urge ask tell call demand propose swear
+warn advise claim appeal plead
+""".split())
+# 'called X Y': the object and what it is called are the content
+NAMING = frozenset("call label dub brand term".split())
+# the direct object is the hearer, never the content
+ADDRESSEE = frozenset("tell inform assure reassure remind advise warn caution urge ask thank".split())
+# verbs that are cues only with a particle
+PARTICLE = {"point": "out", "rule": "out"}
+MODALS = frozenset("will would could might may should must can shall 'll 'd wo ca".split())
+_IRREGULAR = {
+    "said": "say", "says": "say", "saying": "say", "told": "tell", "wrote": "write", "written": "write",
+    "thought": "think", "felt": "feel", "went": "go", "gone": "go", "goes": "go", "began": "begin",
+    "begun": "begin", "swore": "swear", "sworn": "swear", "cried": "cry", "cries": "cry",
+    "replied": "reply", "replies": "reply", "denied": "deny", "denies": "deny", "testified": "testify",
+    "testifies": "testify", "specified": "specify", "specifies": "specify", "clarified": "clarify",
+    "clarifies": "clarify", "texted": "text", "emailed": "email", "worried": "worry", "worries": "worry",
+    "quipped": "quip", "quipping": "quip", "admitted": "admit", "admitting": "admit",
+}
+
+
+def _inflections(lemma: str) -> set[str]:
+    forms = {lemma}
+    if lemma.endswith("e"):
+        forms |= {lemma + "s", lemma + "d", lemma[:-1] + "ing"}
+    elif re.search(r"(s|sh|ch|x|z)$", lemma):
+        forms |= {lemma + "es", lemma + "ed", lemma + "ing"}
+    elif re.search(r"[^aeiou]y$", lemma):
+        forms |= {lemma[:-1] + "ies", lemma[:-1] + "ied", lemma + "ing"}
+    else:
+        forms |= {lemma + "s", lemma + "ed", lemma + "ing"}
+    return forms
+
+
+def _build_forms(lemmas: Iterable[str]) -> dict[str, str]:
+    forms: dict[str, str] = {}
+    for lemma in sorted(lemmas):
+        for form in _inflections(lemma):
+            forms.setdefault(form, lemma)
+    forms.update(_IRREGULAR)
+    return forms
+
+
+_FORMS = _build_forms(CUE_VERBS | QUOTE_ONLY_VERBS | set(PREP_CONTENT))
+
+OPEN_MARKS = "“«„‟"
+CLOSE_MARKS = "”»"
+STRAIGHT = '"'
+QUOTE_CHARS = OPEN_MARKS + CLOSE_MARKS + STRAIGHT
+DASHES = frozenset({"—", "–", "--", "-", "―"})
+CLAUSE_END = frozenset({".", "!", "?", ";", ":", "...", "…"})
+TRAIL_PUNCT = frozenset({".", ",", ";", ":", "!", "?", "...", "…", "(", "["}) | DASHES
+LEAD_PUNCT = frozenset({",", ";", ":", ".", ")", "]"}) | DASHES
+
+# news organisations: their "X reports" is dropped when it only wraps someone else's statement
+_OUTLET = re.compile(
+    r"\b(?:A\.?P\.?|AFP|Reuters|Associated Press|Agence France|Bloomberg|CNN|BBC|NBC|CBS|ABC News|"
+    r"Fox News|MSNBC|NPR|PBS|Axios|Politico|POLITICO|TASS|Interfax|RIA(?: Novosti)?|Sputnik|Xinhua|"
+    r"Kyodo|Yonhap|Al Jazeera|Anadolu|Ukrinform|Kommersant|Izvestia|Vedomosti|"
+    r"(?:[A-Z][\w.&'-]*\s)*(?:Times|Post|Journal|News|Press|Herald|Tribune|Gazette|Telegraph|Guardian|"
+    r"Independent|Observer|Chronicle|Daily|Magazine|Agency|Broadcasting|Network|Radio|Television|TV|"
+    r"Newspaper|Wire|Economist|Atlantic|Insider))\b"
+)
+# heads of nominal speakers, to tell people from organisations when resolving pronouns
+PERSON_NOUNS = frozenset("""
+official spokesman spokeswoman spokesperson minister president secretary senator lawmaker ambassador
+diplomat analyst expert leader chief director officer adviser advisor aide source mayor governor judge
+lawyer attorney professor economist envoy representative chairman chairwoman chair premier
+chancellor king queen prince princess general commander colonel admiral negotiator deputy candidate
+executive ceo founder manager researcher scientist activist resident witness person man woman
+member head strategist councilman councilwoman congressman congresswoman delegate prosecutor
+investigator correspondent reporter editor author critic supporter opponent observer insider
+republican democrat politician nominee speaker staffer father mother son daughter wife husband
+""".split())
+# heads whose "of/for/at/in/with/from X" names who they speak for ("a spokesman for the Kremlin")
+AFFILIATION_NOUNS = frozenset("""
+official officials spokesman spokeswoman spokesperson minister ministers secretary ambassador
+diplomat diplomats leader leaders chief director officer officers adviser advisor aide aides
+representative representatives chairman chairwoman chair member members head envoy negotiator
+deputy lawyer lawyers attorney strategist staffer staff executive commander general president
+premier governor mayor sources source
+""".split())
+ORG_NOUNS = frozenset("""
+ministry department company firm government administration agency office kremlin pentagon
+committee council party union bank court embassy group organization organisation commission army
+military police campaign board parliament congress senate cabinet service bureau institute
+authority authorities team club university school hospital corporation network station statement
+report study survey newspaper outlet channel website regime state country nation city poll
+""".split())
+# speakers whose next unattributed quote is not theirs
+_NO_INHERIT = frozenset("poll polls survey surveys study studies data analysis research report reports figures".split())
+PRONOUNS = {
+    "he": ("person", "m"), "him": ("person", "m"), "she": ("person", "f"), "her": ("person", "f"),
+    "they": ("plural", ""), "them": ("plural", ""), "it": ("thing", ""),
+    "i": ("self", ""), "we": ("self", ""), "you": ("self", ""), "me": ("self", ""), "us": ("self", ""),
+}
+_MALE_WORDS = frozenset("mr mr. sir king prince lord spokesman congressman chairman councilman father son husband brother".split())
+_FEMALE_WORDS = frozenset("""
+mrs mrs. ms ms. miss dame queen princess lady spokeswoman congresswoman chairwoman councilwoman mother
+daughter wife sister
+""".split())
+_MALE_NAMES = frozenset("""
+john james robert michael william david richard joseph thomas charles christopher daniel matthew
+anthony mark donald steven steve paul andrew joshua kenneth kevin brian george timothy ronald edward
+jason jeffrey ryan jacob gary nicholas eric jonathan stephen larry justin scott brandon benjamin
+samuel gregory alexander frank patrick raymond jack dennis jerry tyler aaron jose adam nathan henry
+douglas peter kyle noah ethan jeremy walter keith roger terry sean gerald carl harold arthur
+lawrence jesse bryan billy bruce gabriel joe albert willie alan eugene russell vincent philip bobby
+johnny bradley mitch mitt chuck ted bernie barack vladimir dmitry dmitri sergei sergey mikhail
+nikolai alexei alexey yuri boris viktor volodymyr petro emmanuel olaf recep xi hassan ali mohammed
+muhammad ahmed abdullah narendra rishi keir jens antony mike rex lloyd jake jim bill hakeem marco
+ron rudy newt dick al jimmy ronald gavin andy greg josh pete tim beto eric jared hunter lindsey
+anatoly vasily vassily yevgeny valery vyacheslav konstantin leonid igor anton ramzan kirill andrei
+""".split()) - {"lindsey"}
+_FEMALE_NAMES = frozenset("""
+mary patricia jennifer linda elizabeth barbara susan jessica sarah karen nancy lisa betty margaret
+sandra ashley kimberly emily donna michelle dorothy carol amanda melissa deborah stephanie rebecca
+sharon laura cynthia kathleen amy angela shirley anna brenda pamela emma nicole helen samantha
+katherine christine debra rachel carolyn janet catherine maria heather diane ruth julie olivia joyce
+virginia victoria kelly lauren christina joan evelyn judith megan andrea cheryl hannah jacqueline
+martha gloria teresa ann sara frances kathryn janice jean abigail alice judy sophia grace denise
+amber doris marilyn danielle beverly isabella theresa diana natalie charlotte marie alexis lori
+hillary kamala nikki condoleezza madeleine jen karine kayleigh marjorie elise liz alexandria ilhan
+rashida ayanna ursula kristalina giorgia marine annalena sanna jacinda maia yulia valentina elvira
+tulsi kirsten tammy wendy avril gina loretta sheryl kathy gretchen stacey dianne kyrsten lisa
+""".split())
+_TITLE_PREFIX = re.compile(
+    r"^(?:(?:Mr|Mrs|Ms|Miss|Dr|Sir|Dame|Sen|Rep|Gov|Gen|Lt|Col|Prof|Rev|President|Vice President|"
+    r"Prime Minister|Foreign Minister|Secretary|Minister|Senator|Governor|Ambassador|Chancellor|"
+    r"Spokesman|Spokeswoman|Judge|General|Premier|King|Queen|Prince|Pope)\.?\s+)+"
+)
+
+
+# ============================================================================ quotes
+@dataclass
+class Quote:
+    """A direct quotation found from the quotation marks (or a paragraph quoted after a colon)."""
+
+    start: int  # offset of the opening mark
+    end: int  # offset just past the closing mark (the end of the paragraph when unclosed)
+    closed: bool = True
+    block: bool = False
+
+
+def paragraph_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of the paragraphs, without their outer whitespace: separated by blank
+    lines when the text has any, else by single newlines."""
+    sep = re.compile(r"\n[^\S\n]*\n\s*") if re.search(r"\n[^\S\n]*\n", text) else re.compile(r"\n\s*")
+    spans = []
+    pos = 0
+    for match in sep.finditer(text):
+        spans.append((pos, match.start()))
+        pos = match.end()
+    spans.append((pos, len(text)))
+    out = []
+    for s, e in spans:
+        chunk = text[s:e]
+        stripped = chunk.strip()
+        if stripped:
+            s2 = s + (len(chunk) - len(chunk.lstrip()))
+            out.append((s2, s2 + len(stripped)))
+    return out
+
+
+def find_quotes(text: str, paragraphs: Sequence[tuple[int, int]] | None = None, doc_id: str = "doc") -> list[Quote]:
+    """Direct quotations from double quotation marks (curly, straight, guillemets).
+
+    A quote left open at the end of a paragraph continues when the next paragraph opens with a
+    quotation mark (the news convention for long quotes); otherwise it ends with its paragraph,
+    with a warning. A stray closing mark is skipped with a warning. Marks nested inside a quote
+    are part of it; when they leave the quote open, the outer quote is taken to end where the
+    inner one opens (a missing closing mark), with a warning.
+    """
+    paragraphs = list(paragraph_spans(text) if paragraphs is None else paragraphs)
+    quotes: list[Quote] = []
+    open_at: int | None = None
+    straight = False
+    depth = 0
+    nested: list[int] = []
+    k = 0
+    while k < len(paragraphs):
+        p_start, p_end = paragraphs[k]
+        pos = p_start
+        continuing = open_at is not None
+        while pos < p_end:
+            ch = text[pos]
+            if ch not in QUOTE_CHARS:
+                pos += 1
+                continue
+            if continuing and pos == p_start and ch not in CLOSE_MARKS:
+                continuing = False  # the opening mark of a continued paragraph
+                pos += 1
+                continue
+            continuing = False
+            if open_at is None:
+                if ch in CLOSE_MARKS or (ch == STRAIGHT and _looks_closing(text, pos) and not _looks_opening(text, pos)):
+                    log.warning("%s: stray closing quotation mark at %s; skipped", doc_id, _where(text, pos))
+                else:
+                    open_at, straight, depth, nested = pos, ch == STRAIGHT, 1, []
+            elif ch == STRAIGHT and straight:
+                if _looks_opening(text, pos) and not _looks_closing(text, pos):
+                    # an opening mark while a quote is open: the earlier one was never closed
+                    log.warning("%s: quotation mark at %s is never closed; skipped", doc_id, _where(text, open_at))
+                    open_at = pos
+                else:
+                    quotes.append(Quote(open_at, pos + 1))
+                    open_at = None
+            elif ch == "“" and text[open_at] == "„" and depth == 1:
+                quotes.append(Quote(open_at, pos + 1))  # German „...“
+                open_at = None
+            elif ch in OPEN_MARKS or (ch == STRAIGHT and not _looks_closing(text, pos)):
+                depth += 1
+                nested.append(pos)
+            else:  # a closing mark
+                depth -= 1
+                if depth == 0:
+                    quotes.append(Quote(open_at, pos + 1))
+                    open_at = None
+            pos += 1
+        if open_at is None:
+            k += 1
+            continue
+        if nested:
+            # an inner opening mark never closed: the outer quote ends before it
+            cut = nested[0]
+            end = open_at + len(text[open_at:cut].rstrip())
+            log.warning("%s: unbalanced quotation marks at %s; the quote is taken to end at %s", doc_id,
+                        _where(text, open_at), _where(text, cut))
+            if end > open_at + 1:
+                quotes.append(Quote(open_at, end, closed=False))
+            open_at = None
+            paragraphs[k] = (cut, p_end)
+            continue
+        nxt = paragraphs[k + 1] if k + 1 < len(paragraphs) else None
+        if nxt is not None and text[nxt[0]] in OPEN_MARKS + STRAIGHT:
+            k += 1  # the quote goes on in the next paragraph
+            continue
+        log.warning("%s: quotation mark at %s is never closed; the quote is taken to the end of its paragraph",
+                    doc_id, _where(text, open_at))
+        if p_end > open_at + 1:
+            quotes.append(Quote(open_at, p_end, closed=False))
+        open_at = None
+        k += 1
+    return quotes
+
+
+def _looks_closing(text: str, pos: int) -> bool:
+    """A straight quotation mark closes when it follows a non-space and does not precede a word."""
+    before = text[pos - 1] if pos > 0 else " "
+    after = text[pos + 1] if pos + 1 < len(text) else " "
+    return not before.isspace() and before not in "([{" and not after.isalnum()
+
+
+def _looks_opening(text: str, pos: int) -> bool:
+    """A straight quotation mark opens when it follows a space (or start, bracket, dash) and
+    precedes a non-space."""
+    before = text[pos - 1] if pos > 0 else " "
+    after = text[pos + 1] if pos + 1 < len(text) else " "
+    return (before.isspace() or before in "([{—–-/") and not after.isspace()
+
+
+def _where(text: str, pos: int) -> str:
+    line = text.count("\n", 0, pos) + 1
+    col = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    return f"line {line}, column {col}"
+
+
+# ============================================================================ the article view
+_IDS: tuple[dict[int, str], frozenset[int], frozenset[int], frozenset[int]] | None = None
+
+
+def _string_ids() -> tuple[dict[int, str], frozenset[int], frozenset[int], frozenset[int]]:
+    """Hashes of the cue forms, verb tags, subject labels and noun tags (to scan token arrays)."""
+    global _IDS
+    if _IDS is None:
+        from spacy.strings import get_string_id as sid
+
+        _IDS = (
+            {sid(form): form for form in [*_FORMS, "according", "citing"]},
+            frozenset(sid(t) for t in ("VB", "VBD", "VBG", "VBN", "VBP", "VBZ")),
+            frozenset(sid(d) for d in ("nsubj", "nsubjpass")),
+            frozenset(sid(t) for t in ("NN", "NNS", "NNP", "NNPS")),
+        )
+    return _IDS
+
+
+class _Article:
+    """A parsed article with the lookups the rules need, built once per document."""
+
+    def __init__(self, doc: Any, doc_id: str, text: str | None = None) -> None:
+        import numpy as np
+        from spacy.attrs import DEP, ENT_IOB, ENT_TYPE, IDX, IS_ALPHA, IS_ASCII, IS_STOP, LOWER, SENT_START, TAG
+
+        self.doc = doc
+        self.doc_id = doc_id
+        self.text = doc.text if text is None else text  # Doc.text is rebuilt on every access
+        self.n = len(doc)
+        attrs = [IDX, SENT_START, LOWER, TAG, ENT_IOB, ENT_TYPE, IS_ALPHA, IS_ASCII, IS_STOP, DEP]
+        arr = doc.to_array(attrs) if self.n else np.zeros((0, len(attrs)), dtype="uint64")
+        self.lexical = arr[:2000, 6:9]  # is_alpha, is_ascii, is_stop of the first tokens
+        self.idx: list[int] = arr[:, 0].astype("int64").tolist()
+        starts = np.flatnonzero(arr[:, 1] == 1).tolist()
+        if not starts or starts[0] != 0:
+            starts = [0, *starts]
+        self.sent_start = [0] * self.n
+        self.sent_end = [0] * self.n
+        for k, s in enumerate(starts):
+            e = starts[k + 1] if k + 1 < len(starts) else self.n
+            self.sent_start[s:e] = [s] * (e - s)
+            self.sent_end[s:e] = [e] * (e - s)
+        cue_ids, verb_tags, subject_deps, noun_tags = _string_ids()
+        deps = arr[:, 9].tolist()
+        lower, tags = arr[:, 2].tolist(), arr[:, 3].tolist()
+        self.cue_tokens = [i for i in range(self.n) if lower[i] in cue_ids
+                           and (tags[i] in verb_tags or cue_ids[lower[i]] == "according")]
+        self.subjects = [i for i in range(self.n) if deps[i] in subject_deps and tags[i] in noun_tags]
+        self.paragraphs = paragraph_spans(self.text)
+        self.par_starts = [s for s, _ in self.paragraphs]
+        self.quotes = find_quotes(self.text, self.paragraphs, doc_id)
+        self.quote_of = [-1] * self.n  # token -> index of the quote holding it
+        for qi, quote in enumerate(self.quotes):
+            self._mark(qi, quote)
+            if not quote.closed:
+                self._repair_unclosed(qi)
+        self.ents = _entities(doc, arr[:, 4].tolist(), arr[:, 5].tolist())
+        self.ent_of: dict[int, Any] = {i: ent for ent in self.ents for i in range(ent.start, ent.end)}
+
+    def _mark(self, qi: int, quote: Quote) -> None:
+        lo, hi = bisect.bisect_left(self.idx, quote.start), bisect.bisect_left(self.idx, quote.end)
+        self.quote_of[lo:hi] = [qi] * (hi - lo)
+
+    def _repair_unclosed(self, qi: int) -> None:
+        """An unclosed quote that swallowed its attribution ('"We will appeal, the lawyer said.')
+        ends at the comma before the attribution."""
+        doc = self.doc
+        lo, hi = self.quote_tokens(qi)
+        for v in range(lo + 2, hi):
+            verb = doc[v]
+            if cue_lemma(verb) is None:
+                continue
+            subj = _subject(verb)
+            if subj is None:
+                continue
+            edge = min(subj.left_edge.i, v)
+            if edge - 1 > lo and doc[edge - 1].text == "," and (subj.i < v or edge == v):
+                end = doc[edge - 1].idx + 1
+                log.warning("%s: the unclosed quote at %s is taken to end before its attribution at %s",
+                            self.doc_id, _where(self.text, self.quotes[qi].start), _where(self.text, doc[edge].idx))
+                self.quote_of[lo:hi] = [-1] * (hi - lo)
+                self.quotes[qi] = Quote(self.quotes[qi].start, end, closed=False)
+                self._mark(qi, self.quotes[qi])
+                return
+
+    def add_quote(self, quote: Quote) -> int:
+        self.quotes.append(quote)
+        self._mark(len(self.quotes) - 1, quote)
+        return len(self.quotes) - 1
+
+    def quote_tokens(self, qi: int) -> tuple[int, int]:
+        quote = self.quotes[qi]
+        return bisect.bisect_left(self.idx, quote.start), bisect.bisect_left(self.idx, quote.end)
+
+    def paragraph_of(self, i: int) -> int:
+        return bisect.bisect_right(self.par_starts, self.idx[i]) - 1
+
+    def char_span(self, span: tuple[int, int]) -> tuple[int, int]:
+        i, j = span
+        last = self.doc[j - 1]
+        return self.idx[i], last.idx + len(last.text)
+
+    def span_text(self, span: tuple[int, int]) -> str:
+        s, e = self.char_span(span)
+        return self.text[s:e]
+
+    def ends_sentence_quote(self, i: int) -> bool:
+        """Token ``i`` closes a quote whose last character inside is a sentence end (."!?)."""
+        qi = self.quote_of[i]
+        if qi < 0 or self.quote_tokens(qi)[1] != i + 1:
+            return False
+        inner = self.text[self.quotes[qi].start : self.quotes[qi].end].rstrip(QUOTE_CHARS + " ")
+        return inner.endswith((".", "!", "?", "…"))
+
+
+def _entities(doc: Any, iob: list[int], types: list[int]) -> list[Any]:
+    """``doc.ents`` from the IOB arrays (much faster than the property on long documents)."""
+    from spacy.tokens import Span
+
+    out = []
+    start = None
+    for i, code in enumerate([*iob, 3]):
+        if start is not None and code != 1:  # anything but I- ends the running entity
+            out.append(Span(doc, start, i, label=types[start]))
+            start = None
+        if code == 3 and i < len(iob):  # B-
+            start = i
+    return out
+
+
+@dataclass
+class _Candidate:
+    """A statement before speaker resolution, as token ranges into the Doc."""
+
+    kind: str
+    fragments: list[tuple[int, int]]  # token ranges [i, j)
+    cue: tuple[int, int]  # token range of the cue
+    speaker: tuple[int, int] | None  # token range of the speaker mention
+    speaker_head: int | None  # token index of the speaker's head word
+    how: str  # quote, block, orphan, reported, according, citing
+    target_head: int | None = None  # an object naming the target ("accuses Russia of ...")
+    quotes: list[int] = field(default_factory=list)  # the quotes it owns
+
+    @property
+    def start(self) -> int:
+        return self.fragments[0][0]
+
+    @property
+    def end(self) -> int:
+        return self.fragments[-1][1]
+
+
+# ============================================================================ parse helpers
+def cue_lemma(token: Any) -> str | None:
+    """The lemma of a cue verb (a verb of speech or belief, as a verb), else ``None``."""
+    if not token.tag_.startswith("VB") or token.dep_ in ("amod", "compound"):
+        return None
+    lemma = _FORMS.get(token.lower_)
+    if lemma is None:
+        return None
+    need = PARTICLE.get(lemma)
+    if need and not any(c.dep_ == "prt" and c.lower_ == need for c in token.children):
+        return None
+    return lemma
+
+
+def _blocked(verb: Any) -> bool:
+    """A negated, modal or infinitive cue ("did not say", "will say", "plans to say"), or a
+    participle modifying something else ("Asked about it, he said")."""
+    aux = [c for c in verb.children if c.dep_ in ("aux", "auxpass")]
+    if verb.dep_ == "conj" and not aux and verb.head.tag_.startswith("VB"):
+        aux = [c for c in verb.head.children if c.dep_ in ("aux", "auxpass")]  # 'should meet and outline'
+    for child in verb.children:
+        if child.dep_ == "neg":
+            return True
+    for child in aux:
+        if child.lower_ in MODALS:
+            return True
+        if child.tag_ == "TO" and verb.head.lower_ not in {"go", "went", "goes", "continue", "continued", "continues"}:
+            return True
+    if verb.tag_ == "VBN" and not aux and verb.dep_ in ("advcl", "acl", "amod", "ROOT", "conj", "xcomp"):
+        return not any(c.dep_ == "nsubj" for c in verb.children)
+    return False
+
+
+def _subject(verb: Any) -> Any | None:
+    """The subject of a verb (for "which said", the noun the relative clause modifies)."""
+    for child in verb.children:
+        if child.dep_ == "nsubj":
+            if child.tag_ in ("WDT", "WP") or child.lower_ == "that":
+                return verb.head if verb.dep_ == "relcl" and verb.head.tag_.startswith(("NN", "PRP")) else None
+            return child
+    return None
+
+
+def _inherited_subject(verb: Any) -> Any | None:
+    """The subject of a verb, or of the verb it hangs from ("..., adding that", "by blaming")."""
+    node = verb
+    for _ in range(4):
+        subj = _subject(node)
+        if subj is not None:
+            return subj
+        if node.lower_ in ("quoted", "cited"):  # "was quoted as saying"
+            for child in node.children:
+                if child.dep_ == "nsubjpass":
+                    return child
+        if node.dep_ in ("conj", "advcl", "xcomp", "pcomp", "prep") and node.head is not node:
+            node = node.head
+        else:
+            return None
+    return None
+
+
+def _trim(art: _Article, i: int, j: int, *, keep_comma: bool = False) -> tuple[int, int] | None:
+    """A token range without spaces and edge punctuation (quotation marks stay)."""
+    doc = art.doc
+    while i < j and (doc[i].is_space or doc[i].text in LEAD_PUNCT):
+        i += 1
+    while j > i:
+        last = doc[j - 1]
+        if last.is_space or (last.text in TRAIL_PUNCT and not (keep_comma and last.text == ",")):
+            j -= 1
+        else:
+            break
+    return (i, j) if j > i else None
+
+
+def _np_span(art: _Article, head: Any, lo: int, hi: int) -> tuple[int, int]:
+    """The noun phrase of ``head`` inside [lo, hi), never crossing into a quote."""
+    i, j = max(head.left_edge.i, lo), min(head.right_edge.i + 1, hi)
+    own = art.quote_of[head.i]
+    for k in range(head.i, j):
+        if art.quote_of[k] != own or "\n" in art.doc[k].text:
+            j = k
+            break
+    for k in range(head.i - 1, i - 1, -1):
+        if art.quote_of[k] != own or "\n" in art.doc[k].text:
+            i = k + 1
+            break
+    if j - i > 16:  # too long for a mention: the words up to the head
+        i, j = max(i, head.i - 8), head.i + 1
+    span = _trim(art, i, j)
+    return span if span else (head.i, head.i + 1)
+
+
+def _speaker_span(art: _Article, subj: Any, verb: Any, hi: int | None = None) -> tuple[int, int]:
+    lo = art.sent_start[subj.i]
+    if hi is None:
+        hi = verb.i if subj.i < verb.i else art.sent_end[subj.i]
+    if verb.i in {t.i for t in subj.subtree}:  # "the minister, who said ..."
+        hi = min(hi, verb.left_edge.i)
+    return _np_span(art, subj, lo, hi)
+
+
+def _clause_start(art: _Article, i: int) -> int:
+    """The first token of the clause holding token ``i``: after the last sentence end, colon,
+    semicolon, other quote or paragraph break before it, within its sentence."""
+    doc = art.doc
+    k = i - 1
+    floor = art.sent_start[i]
+    own = art.quote_of[i]
+    while k >= floor:
+        t = doc[k]
+        if (art.quote_of[k] >= 0 and art.quote_of[k] != own) or t.text in CLAUSE_END or "\n" in t.text:
+            break
+        k -= 1
+    k += 1
+    while k < i and doc[k].is_space:
+        k += 1
+    return k
+
+
+def _sentence_bounds(art: _Article, i: int) -> tuple[int, int]:
+    """The sentence of token ``i``, also cut after a quote that ends a sentence inside its marks
+    (the parser often runs on past '...," she said. "He said ...').'"""
+    lo, hi = art.sent_start[i], art.sent_end[i]
+    for k in range(i - 1, lo - 1, -1):
+        if art.ends_sentence_quote(k) and art.quote_of[i] != art.quote_of[k]:
+            lo = k + 1
+            break
+    for k in range(i, hi):
+        if art.ends_sentence_quote(k) and art.quote_of[i] != art.quote_of[k] and k + 1 < hi:
+            nxt = art.doc[k + 1]
+            if nxt.is_space or nxt.is_title or nxt.text in OPEN_MARKS:
+                hi = k + 1
+                break
+    return lo, hi
+
+
+# ============================================================================ direct quotes
+_Attribution = tuple[tuple[int, int], Any, tuple[int, int]]  # cue range, speaker head, speaker span
+
+
+def _attribution_after(art: _Article, qi: int) -> _Attribution | None:
+    """'"...," he said' / 'said Smith' / 'according to X' / '— Smith' right after quote ``qi``."""
+    doc = art.doc
+    _, q_end = art.quote_tokens(qi)
+    k = q_end
+    while k < art.n and doc[k].is_space and "\n" not in doc[k].text:
+        k += 1
+    if k >= art.n or art.quote_of[k] >= 0 or doc[k].is_space:
+        return None
+    stop = art.sent_end[k]
+    if stop <= k + 1 < art.n:
+        stop = art.sent_end[k + 1]
+    end = k
+    while end < stop and art.quote_of[end] < 0 and "\n" not in doc[end].text:
+        end += 1
+    first = doc[k]
+    if first.lower_ == "according" and k + 1 < end and doc[k + 1].lower_ == "to":
+        obj = next((c for c in doc[k + 1].children if c.dep_ == "pobj"), None)
+        after = obj.right_edge.i + 1 if obj is not None else end
+        if obj is not None and (after >= end or doc[after].text in CLAUSE_END):
+            return (k, k + 2), obj, _np_span(art, obj, k + 2, end)
+        return None
+    if first.text in DASHES:
+        # '"..." — Jane Doe, mayor of Springfield'
+        span = _trim(art, k + 1, end)
+        if span and span[1] - span[0] <= 10 and doc[span[0]].is_title:
+            if not any(doc[m].tag_.startswith("VB") for m in range(*span)):
+                head = next((m for m in range(*span) if doc[m].tag_.startswith("NNP")), span[0])
+                while doc[head].dep_ == "compound" and span[0] <= doc[head].head.i < span[1]:
+                    head = doc[head].head.i
+                return (k, k + 1), doc[head], span
+        return None
+    for v in range(k, min(end, k + 25)):
+        token = doc[v]
+        if not token.tag_.startswith("VB") and token.tag_ != "MD":
+            continue
+        lemma = _FORMS.get(token.lower_) if token.tag_.startswith("VB") else None
+        if lemma is None:
+            if token.dep_ in ("aux", "auxpass") or token.tag_ == "MD":
+                continue
+            return None
+        if token.tag_ == "VBG" and v == k:  # '"...," adding that' is no attribution
+            return None
+        if _has_own_content(token, lemma):
+            return None
+        subj = _subject(token)
+        if subj is not None and k <= subj.i < end:
+            subtree = {t.i for t in subj.subtree}
+            between = [m for m in range(k, v) if m not in subtree and not (doc[m].is_space or doc[m].is_punct)
+                       and doc[m].tag_ not in ("RB", "MD") and doc[m].dep_ not in ("aux", "advmod", "npadvmod")]
+            if between:
+                return None
+            return (v, v + 1), subj, _np_span(art, subj, k, v if subj.i < v else end)
+        if subj is None and v == k:
+            # 'said Smith', when the parse did not make Smith the subject
+            for m in range(v + 1, min(end, v + 6)):
+                if doc[m].tag_.startswith(("NN", "PRP")):
+                    head = doc[m]
+                    while head.dep_ == "compound" and head.head.i > head.i:
+                        head = head.head
+                    return (v, v + 1), head, _np_span(art, head, v + 1, end)
+        return None
+    return None
+
+
+def _has_own_content(verb: Any, lemma: str) -> bool:
+    """A verb after a quote that reports something else ('"..." She said Smith had left.')."""
+    for child in verb.children:
+        if child.i <= verb.i:
+            continue
+        if child.dep_ == "ccomp":
+            return True
+        if child.dep_ == "dobj" and lemma not in ADDRESSEE and child.tag_ not in ("PRP",):
+            return True
+    return False
+
+
+def _attribution_before(art: _Article, qi: int, lo: int) -> _Attribution | None:
+    """'Smith said: "..."' / 'told reporters, "..."' right before quote ``qi`` (tokens from ``lo``)."""
+    doc = art.doc
+    q_start, _ = art.quote_tokens(qi)
+    k = q_start - 1
+    while k >= lo and doc[k].is_space:
+        k -= 1
+    if k < lo:
+        return None
+    last = doc[k]
+    if not (last.text in (":", ",") or last.text in DASHES or cue_lemma(last)):
+        return None
+    if last.text not in (":", ",") and last.text not in DASHES and not _full_clause_quote(art, qi):
+        return None  # 'argues "legislature" means ...': the quote is part of the reported clause
+    for v in range(k, max(lo, k - 20) - 1, -1):
+        token = doc[v]
+        if art.quote_of[v] >= 0:
+            return None
+        lemma = _FORMS.get(token.lower_) if token.tag_.startswith("VB") else None
+        if lemma is None:
+            if (token.tag_.startswith("VB") and token.dep_ not in ("aux", "auxpass")) or token.dep_ == "mark":
+                return None
+            continue
+        if _blocked(token):
+            return None
+        subj = _inherited_subject(token)
+        if subj is None or art.quote_of[subj.i] >= 0:
+            return None
+        for m in range(v + 1, k):
+            t = doc[m]
+            if t.tag_.startswith("VB") or t.tag_ == "MD" or t.dep_ in ("mark", "nsubj"):
+                return None
+        return (v, v + 1), subj, _speaker_span(art, subj, token)
+    return None
+
+
+def _full_clause_quote(art: _Article, qi: int) -> bool:
+    """A quote that reads as a sentence: a capital first letter, three words or more, and the
+    sentence ending with it."""
+    quote = art.quotes[qi]
+    inner = art.text[quote.start + 1 : quote.end].strip(QUOTE_CHARS + " ")
+    if not inner[:1].isupper() or len(inner.split()) < 3:
+        return False
+    _, q_end = art.quote_tokens(qi)
+    nxt = next((k for k in range(q_end, min(art.n, q_end + 3)) if not art.doc[k].is_space), None)
+    return inner.endswith((".", "!", "?")) or nxt is None or art.doc[nxt].text in CLAUSE_END
+
+
+def _direct_candidates(art: _Article) -> list[_Candidate]:
+    """Statements built around the quotes: attribution after or before the quote."""
+    doc = art.doc
+    out: list[_Candidate] = []
+    by_cue: dict[int, _Candidate] = {}
+    owned: set[int] = set()  # tokens of attributions found so far
+    for qi in range(len(art.quotes)):
+        q_start, q_end = art.quote_tokens(qi)
+        if q_end <= q_start:
+            continue
+        found = _attribution_after(art, qi)
+        if found is not None:
+            cue, subj, speaker = found
+            start = _clause_start(art, q_start)
+            while start < q_start and any(m in owned for m in range(start, q_start)):
+                start += 1
+            content = (q_start, q_end)
+            if start < q_start:  # text before the quote in its clause: a mixed statement
+                content = _trim(art, start, q_end) or content
+            cand = by_cue.get(cue[0])
+            if cand is None:
+                cand = _Candidate("direct", [content], cue, speaker, subj.i, "quote")
+                by_cue[cue[0]] = cand
+                out.append(cand)
+            cand.quotes.append(qi)
+            owned.update(range(*cue), range(*speaker))
+            continue
+        lo = _clause_start(art, q_start)
+        if lo == q_start:
+            # the quote opens its clause: the attribution may end the clause before
+            prev = q_start - 1
+            while prev >= 0 and doc[prev].is_space and "\n" not in doc[prev].text:
+                prev -= 1
+            if prev >= 0 and (doc[prev].text in (":", ",") or doc[prev].text in DASHES):
+                lo = _clause_start(art, prev)
+            elif prev >= 0 and "\n" in doc[prev].text:
+                # a paragraph opening with the quote after a paragraph that ends with a colon
+                k = prev
+                while k >= 0 and doc[k].is_space:
+                    k -= 1
+                if k >= 0 and doc[k].text == ":":
+                    lo = _clause_start(art, k)
+        found = _attribution_before(art, qi, lo) if lo < q_start else None
+        if found is None:
+            continue
+        cue, subj, speaker = found
+        cand = by_cue.get(cue[0])
+        if cand is not None:
+            cand.fragments.append((q_start, q_end))  # '"A," he said, "B."'
+        else:
+            cand = _Candidate("direct", [(q_start, q_end)], cue, speaker, subj.i, "quote")
+            by_cue[cue[0]] = cand
+            out.append(cand)
+        cand.quotes.append(qi)
+        owned.update(range(*cue), range(*speaker))
+    return out
+
+
+def _block_candidates(art: _Article, used_cues: set[int]) -> list[_Candidate]:
+    """'The official added:' ending a paragraph, then a paragraph without an opening mark: that
+    paragraph is the quote."""
+    doc = art.doc
+    out = []
+    for p, (p_start, p_end) in enumerate(art.paragraphs[:-1]):
+        if art.text[p_end - 1] != ":":
+            continue
+        n_start, n_end = art.paragraphs[p + 1]
+        if art.text[n_start] in QUOTE_CHARS:
+            continue
+        colon = bisect.bisect_left(art.idx, p_end - 1)
+        if colon >= art.n or art.quote_of[colon] >= 0:
+            continue
+        found = None
+        for v in range(colon - 1, _clause_start(art, colon) - 1, -1):
+            lemma = cue_lemma(doc[v])
+            if lemma is None:
+                if doc[v].tag_.startswith("VB") and doc[v].dep_ not in ("aux", "auxpass"):
+                    break
+                continue
+            subj = _inherited_subject(doc[v])
+            if subj is not None and not _blocked(doc[v]) and v not in used_cues:
+                found = (v, subj)
+            break
+        if found is None:
+            continue
+        lo, hi = bisect.bisect_left(art.idx, n_start), bisect.bisect_left(art.idx, n_end)
+        if any(art.quote_of[i] >= 0 for i in range(lo, hi)):
+            continue
+        v, subj = found
+        qi = art.add_quote(Quote(n_start, n_end, block=True))
+        speaker = _speaker_span(art, subj, doc[v], hi=v if subj.i < v else colon)
+        out.append(_Candidate("direct", [art.quote_tokens(qi)], (v, v + 1), speaker, subj.i, "block", quotes=[qi]))
+    return out
+
+
+# ============================================================================ reported speech
+def _content_of(art: _Article, verb: Any, lemma: str) -> tuple[list[tuple[int, int]], int | None, bool] | None:
+    """The reported content of a cue verb: (token ranges, target head, fronted?) or ``None``."""
+    children = list(verb.children)
+    sent_lo, sent_hi = _sentence_bounds(art, verb.i)
+
+    def subtree(tok: Any) -> tuple[int, int]:
+        return max(tok.left_edge.i, sent_lo), min(tok.right_edge.i + 1, sent_hi)
+
+    # 1. a clause: 'said (that) ...', fronted '..., he said'
+    for child in children:
+        if child.dep_ != "ccomp":
+            continue
+        i, j = subtree(child)
+        if child.i > verb.i:
+            return [(i, j)], None, False
+        subj = _subject(verb)
+        stop = subj.left_edge.i if subj is not None and child.i < subj.i < verb.i else verb.i
+        if j > stop or stop - j <= 2:
+            j = stop
+        return [(i, j)], None, True
+    # 2. a parenthetical: 'The plan, he said, is dead.' / 'The economy is slowing, he said.'
+    if verb.dep_ == "parataxis":
+        i, j = subtree(verb.head)
+        v_lo, v_hi = verb.left_edge.i, verb.right_edge.i + 1
+        frags = [f for f in ((i, v_lo), (v_hi, j)) if f[1] > f[0]]
+        return frags, None, True
+    dobj = next((c for c in children if c.dep_ in ("dobj", "dative") and c.i > verb.i), None)
+    # 3. object + preposition: 'accuses Russia of ...', 'blamed the U.S. for ...'
+    preps = OBJECT_PREP.get(lemma)
+    if preps and dobj is not None:
+        for child in children:
+            if child.dep_ == "prep" and child.lower_ in preps and child.i > dobj.i:
+                if verb.tag_ == "VBG" and verb.dep_ == "pcomp":
+                    # '... by blaming the U.S. for the strained relations': the whole gerund clause
+                    return [(verb.i, subtree(child)[1])], dobj.i, False
+                return [subtree(child)], dobj.i, False
+    # 4. an infinitive: 'vowed to retaliate', 'urged Moscow to withdraw'
+    if lemma in XCOMP_CONTENT:
+        for child in children:
+            if child.dep_ == "xcomp" and child.i > verb.i:
+                i, j = subtree(child)
+                if dobj is not None and dobj.i < child.i and lemma not in ADDRESSEE:
+                    i = min(i, dobj.left_edge.i)
+                return [(i, j)], dobj.i if dobj is not None else None, False
+    # 5. a name for something: 'called the proposal "a gift to polluters"'
+    if lemma in NAMING and dobj is not None and dobj.dep_ == "dobj":
+        i, j = subtree(dobj)
+        comps = [c for c in children if c.i > dobj.i and c.dep_ in ("oprd", "attr", "acomp", "ccomp", "xcomp")]
+        named = any(c.dep_ in ("appos", "oprd") for c in dobj.children) or any(art.quote_of[k] >= 0 for k in range(i, j))
+        if comps or named:
+            return [(i, max([j] + [subtree(c)[1] for c in comps]))], None, False
+    # 6. a preposition: 'called for calm', 'warned of a crisis'
+    preps = PREP_CONTENT.get(lemma)
+    if preps:
+        for child in children:
+            if child.dep_ == "prep" and child.lower_ in preps and child.i > verb.i:
+                return [subtree(child)], None, False
+    # 7. the object: 'confirmed the meeting' (sometimes parsed as two objects)
+    objects = [c for c in children if c.dep_ == "dobj" and c.i > verb.i]
+    if lemma in NP_CONTENT and objects and objects[0].tag_ not in ("PRP", "WDT", "WP", "DT", "EX"):
+        i, j = subtree(objects[0])[0], subtree(objects[-1])[1]
+        for c in objects[-1].children:  # a non-restrictive ', which ...' is not part of it
+            if c.dep_ == "relcl" and c.left_edge.i > i and verb.doc[c.left_edge.i - 1].text == ",":
+                j = min(j, c.left_edge.i - 1)
+        return [(i, j)], None, False
+    # 8. the antecedent of a gapped relative clause: 'claims that the Kremlin denies'
+    if lemma in NP_CONTENT and not objects:
+        rel = _relative_antecedent(verb)
+        if rel is not None:
+            return [(max(rel.left_edge.i, sent_lo) if rel.left_edge.i < rel.i else rel.i, verb.i + 1)], None, False
+    return None
+
+
+def _relative_antecedent(verb: Any) -> Any | None:
+    """The noun a gapped relative clause modifies ('claims that the Kremlin denies' -> claims),
+    also when the parser took that noun for a verb and the clause for its complement."""
+    mark = next((c for c in verb.children if c.dep_ in ("mark", "dobj") and c.lower_ in ("that", "which")), None)
+    if verb.dep_ == "relcl" and verb.head.tag_.startswith("NN") and verb.head.i < verb.i:
+        if mark is not None and not any(c.dep_ in ("ccomp", "xcomp") for c in verb.children):
+            return verb.head
+    if verb.dep_ == "ccomp" and mark is not None and verb.head.i == mark.i - 1:
+        head = verb.head
+        if head.lower_.endswith("s") and not any(c.dep_ in ("nsubj", "nsubjpass") for c in head.children):
+            return head
+    return None
+
+
+def _reported_candidates(art: _Article, used_cues: set[int]) -> list[_Candidate]:
+    """Reported speech: every cue verb outside quotes with a subject and a content."""
+    doc = art.doc
+    out: list[_Candidate] = []
+    absorbed: set[int] = set()
+    for i in art.cue_tokens:
+        if art.quote_of[i] >= 0 or i in used_cues:
+            continue
+        token = doc[i]
+        if token.lower_ == "according":
+            if i + 1 < art.n and doc[i + 1].lower_ == "to":
+                cand = _according_to(art, token)
+                if cand is not None:
+                    out.append(cand)
+            continue
+        lemma = cue_lemma(token)
+        if lemma is None or lemma not in CUE_VERBS or token.dep_ in ("acl", "amod") or _blocked(token):
+            continue
+        subj = _subject(token) if lemma in BELIEF_VERBS else _inherited_subject(token)
+        if subj is None or art.quote_of[subj.i] >= 0 or subj.dep_ == "expl":
+            continue
+        found = _content_of(art, token, lemma)
+        if found is None:
+            continue
+        frags, target, fronted = found
+        if lemma in BELIEF_VERBS and not any(c.dep_ == "ccomp" for c in token.children):
+            continue
+        spans = [s for n, f in enumerate(frags) if (s := _trim(art, *f, keep_comma=fronted and n == len(frags) - 1))]
+        if not spans:
+            continue
+        rel = _relative_antecedent(token)
+        if rel is not None and spans[0][0] <= rel.i < spans[-1][1]:
+            absorbed.add(rel.i)
+        speaker = _speaker_span(art, subj, token)
+        # 'citing X': X is the source of what the verb reports
+        citing = next((c for c in token.children if c.dep_ == "advcl" and c.lower_ == "citing"), None)
+        cited = next((c for c in citing.children if c.dep_ == "dobj"), None) if citing is not None else None
+        if cited is not None:
+            speaker = _np_span(art, cited, citing.i + 1, art.sent_end[cited.i])
+            out.append(_Candidate("indirect", spans, (citing.i, citing.i + 1), speaker, cited.i, "citing", target))
+            continue
+        out.append(_Candidate("indirect", spans, (i, i + 1), speaker, subj.i, "reported", target))
+    return [c for c in out if c.cue[0] not in absorbed]
+
+
+def _according_to(art: _Article, according: Any) -> _Candidate | None:
+    """'..., according to X': the clause the phrase belongs to, without the phrase."""
+    doc = art.doc
+    to = doc[according.i + 1]
+    obj = next((c for c in to.children if c.dep_ == "pobj"), None)
+    if obj is None:
+        obj = next((c for c in according.children if c.dep_ == "pobj"), None)
+    if obj is None or art.quote_of[obj.i] >= 0:
+        return None
+    lo, hi = _sentence_bounds(art, according.i)
+    phrase = (according.i, max(obj.right_edge.i + 1, to.i + 1))
+    frags = []
+    for f in ((lo, phrase[0]), (phrase[1], hi)):
+        span = _trim(art, *f, keep_comma=f[1] == phrase[0])
+        if span is not None:
+            frags.append(span)
+    if not frags:
+        return None
+    speaker = _np_span(art, obj, phrase[0] + 2, phrase[1])
+    return _Candidate("indirect", frags, (according.i, according.i + 2), speaker, obj.i, "according")
+
+
+# ============================================================================ putting it together
+def _finalise(art: _Article, cands: list[_Candidate]) -> list[_Candidate]:
+    """Fit reported contents to the quotes, set kinds, drop nested statements and outlet wrappers."""
+    taken = {qi for c in cands for qi in c.quotes}
+    kept: list[_Candidate] = []
+    for c in cands:
+        if c.how not in ("quote", "block"):
+            frags = [span for f in c.fragments if (span := _fit_to_quotes(art, f, taken, c.cue[0]))]
+            if not frags:
+                continue
+            c.fragments = frags
+        c.fragments.sort()
+        c.kind = _kind(art, c)
+        kept.append(c)
+
+    def inside(c: _Candidate, other: _Candidate) -> bool:
+        return other is not c and any(s <= c.cue[0] < e for s, e in other.fragments)
+
+    # a statement whose cue sits in another's content is nested: keep the outer one, unless the
+    # outer one is a news outlet reporting it ('The Kremlin confirmed ..., AP reports')
+    outlets = {id(c) for c in kept if c.speaker and _OUTLET.search(art.span_text(c.speaker))}
+    drop = {id(c) for c in kept if id(c) in outlets and any(inside(o, c) for o in kept)}
+    kept = [c for c in kept if id(c) not in drop]
+    drop = {id(c) for c in kept if any(inside(c, o) for o in kept)}
+    return [c for c in kept if id(c) not in drop]
+
+
+def _fit_to_quotes(art: _Article, span: tuple[int, int], taken: set[int], cue: int) -> tuple[int, int] | None:
+    """Extend a content span over a free quote it cuts; stop it at a quote another statement owns."""
+    i, j = span
+    q = art.quote_of[j - 1]
+    if q >= 0 and q not in taken:
+        j = max(j, art.quote_tokens(q)[1])
+    q = art.quote_of[i]
+    if q >= 0 and q not in taken:
+        i = min(i, art.quote_tokens(q)[0])
+    for k in range(i, j):
+        if art.quote_of[k] in taken and art.quote_of[k] >= 0:
+            if k > cue:
+                return _trim(art, i, k)
+            q_end = art.quote_tokens(art.quote_of[k])[1]
+            return _fit_to_quotes(art, (q_end, j), taken, cue) if q_end < j else None
+    return i, j
+
+
+def _kind(art: _Article, c: _Candidate) -> str:
+    if c.how == "block":
+        return "direct"
+    words_out = any_quote = False
+    for i, j in c.fragments:
+        for k in range(i, j):
+            if art.quote_of[k] >= 0:
+                any_quote = True
+            elif not (art.doc[k].is_punct or art.doc[k].is_space):
+                words_out = True
+    if any_quote:
+        return "mixed" if words_out else "direct"
+    return "indirect"
+
+
+def _orphans(art: _Article, cands: list[_Candidate]) -> list[_Candidate]:
+    """A full-sentence quote with no attribution right after a statement: the same speaker."""
+    covered = [False] * art.n
+    for c in cands:
+        for i, j in c.fragments:
+            covered[i:j] = [True] * (j - i)
+    claimed = {qi for c in cands for qi in c.quotes}
+    out: list[_Candidate] = []
+    for qi, quote in enumerate(art.quotes):
+        if qi in claimed:
+            continue
+        q_start, q_end = art.quote_tokens(qi)
+        if q_end <= q_start or any(covered[q_start:q_end]):
+            continue
+        words = sum(1 for k in range(q_start, q_end) if art.doc[k].is_alpha)
+        before = [c for c in cands + out if max(c.end, c.cue[1]) <= q_start]
+        prev = max(before, key=lambda c: max(c.end, c.cue[1])) if before else None
+        if (words < 3 or _clause_start(art, q_start) != q_start or prev is None or prev.speaker_head is None
+                or art.paragraph_of(q_start) - art.paragraph_of(max(prev.end, prev.cue[1]) - 1) > 1
+                or art.doc[prev.speaker_head].lower_ in _NO_INHERIT):
+            log.debug("%s: quote at %s has no attribution; skipped", art.doc_id, _where(art.text, quote.start))
+            continue
+        out.append(_Candidate("direct", [(q_start, q_end)], prev.cue, prev.speaker, prev.speaker_head,
+                              "orphan", prev.target_head, quotes=[qi]))
+    return out
+
+
+# ============================================================================ speakers
+@dataclass
+class _Mention:
+    start: int  # token index
+    kind: str  # person, org, place, group, unknown
+    canonical: str | None
+    head: str  # lower-cased head word
+    head_i: int | None = None  # where the description and roles are read from
+    subject: bool = False
+    plural: bool = False
+    gender: str = ""  # m, f or unknown
+    also: tuple[int, ...] = ()  # earlier heads of the same entity (their descriptions count too)
+
+
+_ENT_KIND = {"PERSON": "person", "ORG": "org", "GPE": "place", "NORP": "group", "LOC": "place", "FAC": "place"}
+
+
+class _Resolver:
+    """Rule-based coreference for speakers: pronouns, nominals and surnames to earlier mentions."""
+
+    def __init__(self, art: _Article) -> None:
+        self.art = art
+        self.full_names: dict[str, str] = {}  # surname -> full name
+        self.genders: dict[str, str] = {}  # canonical -> m / f
+        self.mentions: list[_Mention] = []
+        self._roles: dict[int, frozenset[str]] = {}
+        for ent in art.ents:
+            kind = _ENT_KIND.get(ent.label_)
+            if kind is None or art.quote_of[ent.start] >= 0:
+                continue
+            name = _clean_name(ent.text)
+            if not name:
+                continue
+            head = ent.root
+            if kind == "person":
+                words = name.split()
+                if len(words) >= 2 and len(words) > len(self.full_names.get(words[-1], "").split()):
+                    self.full_names[words[-1]] = name
+                name = self.full_name(name)
+                self._learn_gender(name, ent)
+            elif kind == "org":
+                name = self._org_name(ent) or name
+            self.mentions.append(_Mention(ent.start, kind, name, head.lower_, head.i,
+                                          subject=head.dep_ in ("nsubj", "nsubjpass"),
+                                          plural=head.tag_ == "NNPS" or kind == "group"))
+        # subjects that are no named entity ('Environmental groups', 'The company') can be antecedents too
+        for i in art.subjects:
+            if i in art.ent_of or art.quote_of[i] >= 0:
+                continue
+            head = art.doc[i]
+            kind = _nominal_kind(head)
+            if kind == "unknown" and head.tag_ not in ("NNS", "NNPS"):
+                continue
+            core = _strip_det(art.span_text((max(head.left_edge.i, art.sent_start[i]), i + 1)))
+            self.mentions.append(_Mention(i, kind, core, head.lower_, i, subject=True,
+                                          plural=head.tag_ in ("NNS", "NNPS")))
+        self.mentions.sort(key=lambda m: m.start)
+        self.starts = [m.start for m in self.mentions]
+
+    def _org_name(self, ent: Any) -> str | None:
+        """'India's Foreign Ministry' for the entity 'Foreign Ministry' with its possessor."""
+        art = self.art
+        lo = ent.root.left_edge.i
+        if lo >= ent.start or ent.start - lo > 4 or any(art.quote_of[k] >= 0 for k in range(lo, ent.start)):
+            return None
+        if not any(t.dep_ in ("poss", "compound") for t in art.doc[lo : ent.start]):
+            return None
+        return _clean_name(art.span_text((lo, ent.end))) or None
+
+    def _learn_gender(self, name: str, ent: Any) -> None:
+        if name in self.genders:
+            return
+        doc = self.art.doc
+        before = doc[ent.start - 1].lower_ if ent.start > 0 else ""
+        first = name.split()[0].lower() if name.split() else ""
+        roles = {t.lower_ for t in doc[max(0, ent.start - 3) : ent.start]}
+        if before.rstrip(".") in {"mr", "sir"} or roles & _MALE_WORDS or first in _MALE_NAMES:
+            self.genders[name] = "m"
+        elif before.rstrip(".") in {"mrs", "ms", "miss"} or roles & _FEMALE_WORDS or first in _FEMALE_NAMES:
+            self.genders[name] = "f"
+
+    def roles(self, m: _Mention) -> frozenset[str]:
+        """Nouns around a named mention ("Foreign Minister Sergei Lavrov" -> minister, foreign)."""
+        if m.head_i is None:
+            return frozenset()
+        if m.head_i not in self._roles:
+            head = self.art.doc[m.head_i]
+            ent = self.art.ent_of.get(m.head_i)
+            inside = range(ent.start, ent.end) if ent is not None else range(m.head_i, m.head_i + 1)
+            self._roles[m.head_i] = frozenset(
+                t.lower_ for c in head.children if c.dep_ in ("compound", "appos", "amod", "nmod")
+                and c.i not in inside for t in c.subtree if t.tag_.startswith("NN"))
+        return self._roles[m.head_i]
+
+    def description(self, m: _Mention) -> str:
+        """The words of a mention that may name a party (see :func:`_party_phrase`)."""
+        heads = [*m.also, m.head_i] if m.head_i is not None else list(m.also)
+        return " ; ".join(_party_phrase(self.art, self.art.doc[h]) for h in heads)
+
+    def full_name(self, name: str) -> str:
+        words = name.split()
+        if len(words) == 1 and words[0] in self.full_names:
+            return self.full_names[words[0]]
+        return name
+
+    def add(self, mention: _Mention) -> None:
+        pos = bisect.bisect_right(self.starts, mention.start)
+        self.starts.insert(pos, mention.start)
+        self.mentions.insert(pos, mention)
+
+    def before(self, i: int, max_back: int) -> Iterator[_Mention]:
+        pos = bisect.bisect_left(self.starts, i)
+        for m in reversed(self.mentions[:pos]):
+            if i - m.start > max_back:
+                return
+            yield m
+
+    def resolve(self, head: Any, span: tuple[int, int]) -> _Mention:
+        """The mention the speaker at ``head`` refers to (a new one for a first mention)."""
+        art = self.art
+        doc = art.doc
+        text = art.span_text(span)
+        low = head.lower_
+        if head.tag_ == "PRP" and low in PRONOUNS:
+            return self._pronoun(head, text)
+        words = [t for t in doc[span[0] : span[1]] if not t.is_punct]
+        definite = bool(words) and words[0].lower_ in ("the", "this", "that")
+        ent = art.ent_of.get(head.i)
+        if ent is None:
+            ent = next((art.ent_of[c.i] for c in head.children if c.dep_ == "appos" and c.i in art.ent_of
+                        and art.ent_of[c.i].label_ == "PERSON"), None)
+        if ent is not None and definite and len(words) <= 3 and (ent.label_ == "NORP" or low in ORG_NOUNS or low in PERSON_NOUNS):
+            ent = None  # 'the Ministry', 'the Florida Republican': a nominal
+        if ent is not None and _ENT_KIND.get(ent.label_):
+            return self._named(head, ent, text, span)
+        kind = _nominal_kind(head)
+        if definite and head.tag_.startswith("NN"):
+            # 'the official', 'the Ministry': the last mention with that head or role
+            for m in self.before(head.i, max_back=1500):
+                if (m.head == low or low in self.roles(m)) and m.canonical:
+                    return m
+            if low in ("republican", "democrat", "conservative", "liberal"):
+                # 'the Florida Republican': the last person described so
+                for m in self.before(head.i, max_back=300):
+                    if m.kind == "person" and m.canonical and low in self.description(m).lower():
+                        return m
+            if kind == "org" and head.tag_ == "NN":  # 'the company': the last organisation named
+                for m in self.before(head.i, max_back=400):
+                    if m.kind == "org" and not m.plural and m.canonical and m.head_i in art.ent_of:
+                        return m
+        canonical = _strip_det(_core(art, head, span))
+        if head.tag_ == "NNP" and head.text in self.full_names:  # 'Grant said' after 'Amelia Grant'
+            name = self.full_names[head.text]
+            return _Mention(head.i, "person", name, low, head.i, True, gender=self.genders.get(name, ""))
+        if head.tag_.startswith("NNP") and kind == "unknown":
+            kind = "person" if len(words) >= 2 and all(t.is_title for t in words[-2:]) else "unknown"
+        if head.tag_.startswith("NNP"):
+            canonical = _clean_name(canonical) or canonical
+        return _Mention(head.i, kind, canonical, low, head.i, True,
+                        plural=head.tag_ in ("NNS", "NNPS"), gender=_gender_of_words(words))
+
+    def _named(self, head: Any, ent: Any, text: str, span: tuple[int, int]) -> _Mention:
+        art = self.art
+        name = _clean_name(ent.text)
+        kind = _ENT_KIND[ent.label_]
+        if kind == "person":
+            name = self.full_name(name)
+            self._learn_gender(name, ent)
+            earlier = tuple(h for m in self.before(head.i, max_back=10**9)
+                            if m.kind == "person" and m.canonical == name for h in (*m.also, m.head_i) if h is not None)
+            return _Mention(head.i, kind, name, head.lower_, head.i, True, gender=self.genders.get(name, ""),
+                            also=tuple(dict.fromkeys(earlier))[:4])
+        if ent.root.i == head.i and len(text) > len(ent.text) + 4 and art.doc[span[0]].lower_ not in ("the", "a", "an"):
+            name = _strip_det(_core(art, head, span))  # "Russia's Foreign Ministry"
+        return _Mention(head.i, kind, name, head.lower_, head.i, True, plural=head.tag_ == "NNPS" or kind == "group")
+
+    def _pronoun(self, head: Any, text: str) -> _Mention:
+        want, gender = PRONOUNS[head.lower_]
+        if want == "self":
+            return _Mention(head.i, "unknown", None, head.lower_)
+        ranked: list[tuple[int, int, _Mention]] = []  # (rank, order, mention): named subjects first
+        for order, m in enumerate(self.before(head.i, max_back=400)):
+            if want == "person":
+                ok = m.kind == "person" and not m.plural and self.genders.get(m.canonical or "", m.gender) in ("", gender)
+            elif want == "plural":
+                ok = m.plural or m.kind in ("org", "group")
+            else:
+                ok = m.kind in ("org", "place") and not m.plural
+            if ok and m.canonical:
+                named = m.head_i is not None and (m.head_i in self.art.ent_of or self.art.doc[m.head_i].tag_.startswith("NNP"))
+                rank = (0 if named or want != "person" else 2) + (0 if m.subject else 1)
+                ranked.append((rank, order, m))
+        best = min(ranked, key=lambda x: (x[0], x[1]))[2] if ranked else None
+        if best is None:
+            return _Mention(head.i, "unknown", None, head.lower_)
+        if want == "person" and best.canonical and best.canonical not in self.genders:
+            self.genders[best.canonical] = gender
+        return best
+
+
+def _nominal_kind(head: Any) -> str:
+    low = head.lower_
+    if head.tag_ in ("NNS", "NNPS"):
+        return "group"
+    if low in PERSON_NOUNS:
+        return "person"
+    if low in ORG_NOUNS:
+        return "org"
+    return "unknown"
+
+
+def _gender_of_words(words: Sequence[Any]) -> str:
+    lows = {t.lower_ for t in words}
+    if lows & _MALE_WORDS:
+        return "m"
+    if lows & _FEMALE_WORDS:
+        return "f"
+    return ""
+
+
+def _clean_name(text: str) -> str:
+    text = re.sub(r"\s+", " ", text.replace("\xa0", " ")).strip()
+    text = re.sub(r"['’]s?$", "", text)
+    text = _TITLE_PREFIX.sub("", text)
+    text = re.sub(r"^(?:the|The)\s+", "", text)
+    return text.strip(" ,()")
+
+
+def _strip_det(text: str) -> str:
+    return re.sub(r"^(?:the|a|an|The|A|An|this|This)\s+", "", text.strip())
+
+
+def _core(art: _Article, head: Any, span: tuple[int, int]) -> str:
+    """A noun phrase up to its head ("U.S. officials traveling with him" -> "U.S. officials")."""
+    i = span[0]
+    j = max(i + 1, min(span[1], head.i + 1))
+    return art.span_text((i, j))
+
+
+def _party_phrase(art: _Article, head: Any, depth: int = 0) -> str:
+    """The words of a mention that may name a party: the noun phrase up to its head, its
+    apposition, and for heads like "spokesman" or "official" the of/for/at/in/with/from phrase
+    ("a spokesman for the Kremlin"); not "a critic of Obama"."""
+    lo = head.left_edge.i
+    while lo < head.i and art.quote_of[lo] != art.quote_of[head.i]:
+        lo += 1
+    parts = [art.span_text((lo, head.i + 1))]
+    if depth < 2:
+        for child in head.children:
+            if child.i < head.i:
+                continue
+            if child.dep_ == "appos":
+                parts.append(_party_phrase(art, child, depth + 1))
+            elif child.dep_ == "prep" and child.lower_ in ("of", "for", "at", "in", "with", "from") \
+                    and head.lower_ in AFFILIATION_NOUNS:
+                obj = next((c for c in child.children if c.dep_ == "pobj"), None)
+                if obj is not None:
+                    parts.append(_party_phrase(art, obj, depth + 1))
+    return " ; ".join(parts)
+
+
+# ============================================================================ records
+def extract_from_doc(
+    doc: Any,
+    doc_id: str = "doc",
+    *,
+    parties: PartyConfig | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """Attributed statements of a parsed article (a spaCy Doc with a dependency parse)."""
+    text = doc.text
+    if not text.strip():
+        log.warning("%s: empty article; nothing extracted", doc_id)
+        return []
+    art = _Article(doc, doc_id, text)
+    _warn_if_not_english(art)
+    cands = _direct_candidates(art)
+    used = {c.cue[0] for c in cands}
+    cands += _block_candidates(art, used)
+    used |= {c.cue[0] for c in cands}
+    cands += _reported_candidates(art, used)
+    cands = _finalise(art, cands)
+    cands += _orphans(art, cands)
+    cands.sort(key=lambda c: (c.start, c.end))
+    return _records(art, cands, parties, metadata or {})
+
+
+def _records(art: _Article, cands: list[_Candidate], parties: PartyConfig | None,
+             metadata: dict[str, Any]) -> list[dict[str, Any]]:
+    resolver = _Resolver(art)
+    doc = art.doc
+    resolved: dict[int, _Mention] = {}
+    for c in sorted(cands, key=lambda c: c.speaker_head if c.speaker_head is not None else -1):
+        if c.speaker_head is None or c.speaker is None or c.speaker_head in resolved:
+            continue
+        mention = resolver.resolve(doc[c.speaker_head], c.speaker)
+        resolved[c.speaker_head] = mention
+        if mention.start != c.speaker_head:  # a later pronoun or nominal may refer to this one
+            mention = _Mention(c.speaker_head, mention.kind, mention.canonical, doc[c.speaker_head].lower_,
+                               mention.head_i, True, mention.plural, mention.gender, mention.also)
+        resolver.add(mention)
+    memo: dict[tuple[Any, ...], str | None] = {}
+    records = []
+    for n, c in enumerate(cands, start=1):
+        start, end = art.char_span((c.start, c.end))
+        content = art.text[start:end]
+        cue_s, cue_e = art.char_span(c.cue)
+        speaker = art.span_text(c.speaker) if c.speaker else None
+        sp_s, sp_e = art.char_span(c.speaker) if c.speaker else (None, None)
+        mention = resolved.get(c.speaker_head) if c.speaker_head is not None else None
+        canonical = mention.canonical if mention is not None else None
+        speaker_party = target_party = None
+        if parties is not None:
+            speaker_party = _party(parties, memo, resolver, mention, speaker)
+            if c.target_head is not None and not parties.bilateral:
+                target_party = parties.party_of(_party_phrase(art, doc[c.target_head]))
+                if target_party == speaker_party:
+                    target_party = None
+            if target_party is None:
+                target_party = parties.target_party(speaker_party, content)
+        if c.how == "orphan":
+            lo, hi = art.sent_start[c.start], art.sent_end[c.end - 1]
+        else:
+            lo = min(art.sent_start[c.start], art.sent_start[c.cue[0]])
+            hi = max(art.sent_end[c.end - 1], art.sent_end[c.cue[0]])
+        ctx = _trim(art, lo, hi, keep_comma=True) or (c.start, c.end)
+        record: dict[str, Any] = {
+            "doc_id": art.doc_id,
+            "statement_id": f"s{n:03d}",
+            "text": content,
+            "source": canonical or speaker,
+            "target": parties.display_name(target_party) if parties is not None else None,
+            "context": art.span_text(ctx),
+            "kind": c.kind,
+            "content": content,
+            "start": start,
+            "end": end,
+        }
+        if len(c.fragments) > 1:
+            record["fragments"] = [list(art.char_span(f)) for f in c.fragments]
+        record.update({
+            "speaker": speaker,
+            "speaker_start": sp_s,
+            "speaker_end": sp_e,
+            "cue": art.text[cue_s:cue_e],
+            "cue_start": cue_s,
+            "cue_end": cue_e,
+            "speaker_canonical": canonical,
+            "speaker_party": speaker_party,
+            "target_party": target_party,
+        })
+        for key, value in metadata.items():
+            record.setdefault(key, value)
+        records.append(record)
+    return records
+
+
+def _party(parties: PartyConfig, memo: dict[tuple[Any, ...], str | None], resolver: _Resolver,
+           mention: _Mention | None, speaker: str | None) -> str | None:
+    """The speaker's party: the person's, else the party the mention's words name."""
+    if mention is None:
+        return parties.party_of(speaker)
+    key = (mention.canonical, mention.head_i, mention.also)
+    if key not in memo:
+        memo[key] = (parties.person_party(mention.canonical) or parties.party_of(mention.canonical)
+                     or parties.party_of(resolver.description(mention)))
+    return memo[key]
+
+
+def _warn_if_not_english(art: _Article) -> None:
+    arr, doc_id = art.lexical, art.doc_id
+    alpha = arr[arr[:, 0] == 1]
+    if len(alpha) < 20:
+        return
+    ascii_share = alpha[:, 1].mean()
+    stop_share = alpha[:, 2].mean()
+    if ascii_share < 0.5 or stop_share < 0.12:
+        log.warning("%s: does not look like English (%.0f%% English function words); statements may be missed",
+                    doc_id, 100 * stop_share)
+
+
+def extract_statements(
+    text: str,
+    doc_id: str = "doc",
+    *,
+    nlp: Any = None,
+    parties: PartyConfig | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """Attributed statements of one article (parsed here with :func:`stance.nlp.parse`)."""
+    from .nlp import parse
+
+    if not text.strip():
+        log.warning("%s: empty article; nothing extracted", doc_id)
+        return []
+    return extract_from_doc(parse(text, nlp), doc_id, parties=parties, metadata=metadata)
+
+
+# ============================================================================ files
+def iter_articles(paths: Iterable[str | Path]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """``(doc_id, text, metadata)`` per article: a ``.txt`` file is one article (doc_id = file
+    stem); a ``.jsonl`` file holds one per line with ``doc_id`` and ``text`` (other fields are
+    metadata). Bad input is an InputError naming file, line and field."""
+    from .io import iter_jsonl, read_text
+
+    seen: dict[str, str] = {}
+    for path in map(Path, paths):
+        if path.suffix.lower() in (".jsonl", ".json"):
+            rows: Iterable[tuple[int | None, dict[str, Any]]] = iter_jsonl(path)
+        else:
+            rows = [(None, {"doc_id": path.stem, "text": read_text(path)})]
+        for line, row in rows:
+            doc_id, text = row.get("doc_id"), row.get("text")
+            if doc_id is None or isinstance(doc_id, bool) or not isinstance(doc_id, (str, int)) or not str(doc_id).strip():
+                raise InputError(path, "missing or empty doc_id", line=line, field="doc_id")
+            if not isinstance(text, str):
+                raise InputError(path, f"expected the article text as a string, got {type(text).__name__}",
+                                 line=line, field="text")
+            doc_id = str(doc_id)
+            if doc_id in seen:
+                raise InputError(path, f"duplicated doc_id {doc_id!r} (first in {seen[doc_id]})", line=line, field="doc_id")
+            seen[doc_id] = f"{path}:{line}" if line else str(path)
+            yield doc_id, text, {k: v for k, v in row.items() if k not in ("doc_id", "text")}
+
+
+def extract_many(
+    articles: Iterable[tuple[str, str, dict[str, Any]]],
+    *,
+    nlp: Any = None,
+    parties: PartyConfig | None = None,
+    batch_size: int = 16,
+    n_process: int = 1,
+    show_progress_bar: bool = False,
+) -> Iterator[dict[str, Any]]:
+    """Statements of many ``(doc_id, text, metadata)`` articles, streamed in order; parsing goes
+    through ``nlp.pipe`` in batches (``n_process`` > 1 parses in worker processes)."""
+    from collections import deque
+
+    from tqdm.auto import tqdm
+
+    from .nlp import parse_many
+
+    queue: deque[tuple[str, dict[str, Any]]] = deque()
+
+    def texts() -> Iterator[str]:
+        for doc_id, text, meta in articles:
+            queue.append((doc_id, meta))
+            yield text
+
+    docs = parse_many(texts(), nlp, batch_size=batch_size, n_process=n_process)
+    for doc in tqdm(docs, desc="extract", unit="article", disable=not show_progress_bar):
+        doc_id, meta = queue.popleft()
+        yield from extract_from_doc(doc, doc_id, parties=parties, metadata=meta)
+
+
+def extract_files(articles: list[str], output: str, parties: str | None = None) -> int:
+    """``stance extract``: the statements of the articles (.txt, or JSONL with doc_id and text)
+    into ``output`` (JSONL, written atomically). Returns the number of statements written."""
+    from .io import write_jsonl
+    from .nlp import load_nlp
+
+    config = PartyConfig.from_yaml(parties) if parties else None
+    for path in articles:
+        if not Path(path).is_file():
+            raise InputError(path, "file not found")
+    rows = extract_many(iter_articles(articles), nlp=load_nlp(), parties=config, show_progress_bar=True)
+    n = write_jsonl(output, rows)
+    log.info("wrote %d statements to %s", n, output)
+    return n
