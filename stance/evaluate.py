@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
-from .io import iter_jsonl, write_json, write_text
+from .io import check_output_dir, iter_jsonl, write_json, write_text
 from .metrics import bootstrap_ci, classification_metrics, mcnemar_exact, paired_bootstrap
 from .schema import DEFAULT_LABEL_FIELD, Statement, read_statements, statement_key, validate_statement
 
@@ -275,6 +275,8 @@ def evaluate_files(
     and aliases. ``output_dir`` receives ``metrics.json``, ``confusion.png`` and ``report.md``, each
     written atomically and only once everything was scored.
     """
+    if output_dir is not None:
+        check_output_dir(output_dir)
     metrics = _evaluate(
         _read_file(gold, label_field),
         _read_file(pred, pred_label_field),

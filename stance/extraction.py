@@ -190,6 +190,15 @@ military police campaign board parliament congress senate cabinet service bureau
 authority authorities team club university school hospital corporation network station statement
 report study survey newspaper outlet channel website regime state country nation city poll
 """.split())
+HUMAN_PLURALS = frozenset("""
+people police residents voters citizens critics supporters protesters demonstrators investigators
+authorities prosecutors lawmakers legislators officials democrats republicans conservatives
+liberals progressives analysts experts economists leaders members workers employees students
+parents teachers doctors nurses scientists researchers activists troops soldiers rebels militants
+farmers owners executives investors traders bankers diplomats negotiators advocates opponents
+sources witnesses relatives families victims survivors lawyers attorneys judges justices senators
+representatives governors mayors ministers officers agents staff aides advisers advisors
+""".split())
 # speakers whose next unattributed quote is not theirs
 _NO_INHERIT = frozenset("poll polls survey surveys study studies data analysis research report reports figures".split())
 PRONOUNS = {
@@ -226,6 +235,12 @@ amber doris marilyn danielle beverly isabella theresa diana natalie charlotte ma
 hillary kamala nikki condoleezza madeleine jen karine kayleigh marjorie elise liz alexandria ilhan
 rashida ayanna ursula kristalina giorgia marine annalena sanna jacinda maia yulia valentina elvira
 tulsi kirsten tammy wendy avril gina loretta sheryl kathy gretchen stacey dianne kyrsten lisa
+""".split())
+_TITLE_WORDS = frozenset("""
+president minister secretary spokesman spokeswoman spokesperson chancellor senator sen rep governor gov
+mayor ambassador general gen director chairman chairwoman leader chief commissioner judge justice envoy
+adviser advisor speaker premier king queen prince princess mr mrs ms dr prof sir dame lt col adm
+representative congressman congresswoman coach captain officer sheriff attorney
 """.split())
 _TITLE_PREFIX = re.compile(
     r"^(?:(?:Mr|Mrs|Ms|Miss|Dr|Sir|Dame|Sen|Rep|Gov|Gen|Lt|Col|Prof|Rev|President|Vice President|"
@@ -575,7 +590,7 @@ def _inherited_subject(verb: Any) -> Any | None:
             for child in node.children:
                 if child.dep_ == "nsubjpass":
                     return child
-        if node.dep_ in ("conj", "advcl", "xcomp", "pcomp", "prep") and node.head is not node:
+        if node.dep_ in ("conj", "advcl", "xcomp", "pcomp", "prep") and node.head.i != node.i:
             node = node.head
         else:
             return None
@@ -583,8 +598,15 @@ def _inherited_subject(verb: Any) -> Any | None:
 
 
 def _trim(art: _Article, i: int, j: int, *, keep_comma: bool = False) -> tuple[int, int] | None:
-    """A token range without spaces and edge punctuation (quotation marks stay)."""
+    """A token range without spaces and edge punctuation (quotation marks stay), and without a
+    leading dateline ('BRUSSELS (AP) — ')."""
     doc = art.doc
+    for d in range(i, min(j, i + 8)):
+        if doc[d].text in DASHES:
+            words = [t for t in doc[i:d] if t.is_alpha]
+            if words and all(t.is_upper or t.text in ("AP", "Reuters", "AFP") for t in words):
+                i = d + 1
+            break
     while i < j and (doc[i].is_space or doc[i].text in LEAD_PUNCT):
         i += 1
     while j > i:
@@ -605,8 +627,8 @@ def _np_span(art: _Article, head: Any, lo: int, hi: int) -> tuple[int, int]:
             j = k
             break
     for k in range(head.i - 1, i - 1, -1):
-        if art.quote_of[k] != own or "\n" in art.doc[k].text:
-            i = k + 1
+        if art.quote_of[k] != own or "\n" in art.doc[k].text or art.doc[k].text in DASHES:
+            i = k + 1  # also after a dateline ('DES MOINES — A crowded field ...')
             break
     if j - i > 16:  # too long for a mention: the words up to the head
         i, j = max(i, head.i - 8), head.i + 1
@@ -643,7 +665,7 @@ def _clause_start(art: _Article, i: int) -> int:
 
 def _sentence_bounds(art: _Article, i: int) -> tuple[int, int]:
     """The sentence of token ``i``, also cut after a quote that ends a sentence inside its marks
-    (the parser often runs on past '...," she said. "He said ...').'"""
+    (the parser often runs on past a closing '."' into the next sentence)."""
     lo, hi = art.sent_start[i], art.sent_end[i]
     for k in range(i - 1, lo - 1, -1):
         if art.ends_sentence_quote(k) and art.quote_of[i] != art.quote_of[k]:
@@ -753,6 +775,12 @@ def _attribution_before(art: _Article, qi: int, lo: int) -> _Attribution | None:
         return None
     if last.text not in (":", ",") and last.text not in DASHES and not _full_clause_quote(art, qi):
         return None  # 'argues "legislature" means ...': the quote is part of the reported clause
+    if last.text == ":" and not any(doc[m].tag_.startswith("VB") for m in range(lo, k)):
+        # a headline's 'Putin: "We will respond."': a short name and a colon
+        head = next((doc[m] for m in range(k - 1, lo - 1, -1) if doc[m].tag_ in ("NNP", "NNPS")), None)
+        if head is not None and k - lo <= 4 and all(lo <= t.i < k for t in head.subtree):
+            return (k, k + 1), head, _trim(art, lo, k) or (head.i, head.i + 1)
+        return None
     for v in range(k, max(lo, k - 20) - 1, -1):
         token = doc[v]
         if art.quote_of[v] >= 0:
@@ -957,16 +985,20 @@ def _content_of(art: _Article, verb: Any, lemma: str) -> tuple[list[tuple[int, i
 
 
 def _relative_antecedent(verb: Any) -> Any | None:
-    """The noun a gapped relative clause modifies ('claims that the Kremlin denies' -> claims),
-    also when the parser took that noun for a verb and the clause for its complement."""
-    mark = next((c for c in verb.children if c.dep_ in ("mark", "dobj") and c.lower_ in ("that", "which")), None)
-    if verb.dep_ == "relcl" and verb.head.tag_.startswith("NN") and verb.head.i < verb.i:
-        if mark is not None and not any(c.dep_ in ("ccomp", "xcomp") for c in verb.children):
-            return verb.head
-    if verb.dep_ == "ccomp" and mark is not None and verb.head.i == mark.i - 1:
-        head = verb.head
-        if head.lower_.endswith("s") and not any(c.dep_ in ("nsubj", "nsubjpass") for c in head.children):
-            return head
+    """The noun a relative clause with an object gap modifies ('claims that the Kremlin denies'
+    -> claims), also when the parser took that noun for a verb or the clause for a complement."""
+    if verb.dep_ not in ("relcl", "acl", "ccomp") or verb.head.i > verb.i:
+        return None
+    head = verb.head
+    rel = next((c for c in verb.children if c.dep_ in ("mark", "dobj") and c.lower_ in ("that", "which")), None)
+    if rel is None or rel.i != head.i + 1:
+        return None
+    if any(c.dep_ in ("ccomp", "xcomp") or (c.dep_ == "dobj" and c.i != rel.i) for c in verb.children):
+        return None
+    if head.tag_.startswith("NN"):
+        return head
+    if head.tag_ == "VBZ" and head.lower_.endswith("s") and not any(c.dep_ in ("nsubj", "nsubjpass") for c in head.children):
+        return head  # 'claims' taken for a verb
     return None
 
 
@@ -986,7 +1018,9 @@ def _reported_candidates(art: _Article, used_cues: set[int]) -> list[_Candidate]
                     out.append(cand)
             continue
         lemma = cue_lemma(token)
-        if lemma is None or lemma not in CUE_VERBS or token.dep_ in ("acl", "amod") or _blocked(token):
+        if lemma is None or lemma not in CUE_VERBS or token.dep_ == "amod" or _blocked(token):
+            continue
+        if token.dep_ == "acl" and _relative_antecedent(token) is None:
             continue
         subj = _subject(token) if lemma in BELIEF_VERBS else _inherited_subject(token)
         if subj is None or art.quote_of[subj.i] >= 0 or subj.dep_ == "expl":
@@ -1259,17 +1293,25 @@ class _Resolver:
             ent = None  # 'the Ministry', 'the Florida Republican': a nominal
         if ent is not None and _ENT_KIND.get(ent.label_):
             return self._named(head, ent, text, span)
+        if ent is None and head.tag_.startswith("NNP") and any(_is_title_word(t.text) for t in words[:-1]):
+            kind = "person"  # 'European Commission President Ursula von der Leyen' with no entity found
         kind = _nominal_kind(head)
         if definite and head.tag_.startswith("NN"):
             # 'the official', 'the Ministry': the last mention with that head or role
             for m in self.before(head.i, max_back=1500):
                 if (m.head == low or low in self.roles(m)) and m.canonical:
                     return m
-            if low in ("republican", "democrat", "conservative", "liberal"):
-                # 'the Florida Republican': the last person described so
-                for m in self.before(head.i, max_back=300):
-                    if m.kind == "person" and m.canonical and low in self.description(m).lower():
-                        return m
+            # 'the Florida Republican', 'the Hungarian leader': the last person described so
+            cues = {low} if low in ("republican", "democrat", "conservative", "liberal") else set()
+            if kind == "person":
+                cues |= {c.lower_ for c in head.children if c.dep_ in ("amod", "compound") and c.i < head.i
+                         and (c.is_title or c.tag_.startswith("NNP"))}
+            if cues:
+                for m in self.before(head.i, max_back=600):
+                    if m.kind == "person" and m.canonical and not m.plural:
+                        words = set(re.findall(r"\w+", self.description(m).lower()))
+                        if cues <= words:
+                            return m
             if kind == "org" and head.tag_ == "NN":  # 'the company': the last organisation named
                 for m in self.before(head.i, max_back=400):
                     if m.kind == "org" and not m.plural and m.canonical and m.head_i in art.ent_of:
@@ -1280,8 +1322,9 @@ class _Resolver:
             return _Mention(head.i, "person", name, low, head.i, True, gender=self.genders.get(name, ""))
         if head.tag_.startswith("NNP") and kind == "unknown":
             kind = "person" if len(words) >= 2 and all(t.is_title for t in words[-2:]) else "unknown"
+        kind = "person" if head.tag_.startswith("NNP") and any(_is_title_word(t.text) for t in words[:-1]) else kind
         if head.tag_.startswith("NNP"):
-            canonical = _clean_name(canonical) or canonical
+            canonical = (_person_name(canonical) if kind == "person" else _clean_name(canonical)) or canonical
         return _Mention(head.i, kind, canonical, low, head.i, True,
                         plural=head.tag_ in ("NNS", "NNPS"), gender=_gender_of_words(words))
 
@@ -1289,8 +1332,11 @@ class _Resolver:
         art = self.art
         name = _clean_name(ent.text)
         kind = _ENT_KIND[ent.label_]
+        core = _core(art, head, span)
+        if kind != "person" and ent.root.i == head.i and _titled_name(core):
+            kind, name = "person", core  # '... President Ursula von der Leyen' taken for a place or organisation
         if kind == "person":
-            name = self.full_name(name)
+            name = self.full_name(_person_name(name))
             self._learn_gender(name, ent)
             earlier = tuple(h for m in self.before(head.i, max_back=10**9)
                             if m.kind == "person" and m.canonical == name for h in (*m.also, m.head_i) if h is not None)
@@ -1304,17 +1350,19 @@ class _Resolver:
         want, gender = PRONOUNS[head.lower_]
         if want == "self":
             return _Mention(head.i, "unknown", None, head.lower_)
-        ranked: list[tuple[int, int, _Mention]] = []  # (rank, order, mention): named subjects first
+        ranked: list[tuple[tuple[int, int, int], int, _Mention]] = []
         for order, m in enumerate(self.before(head.i, max_back=400)):
+            known = self.genders.get(m.canonical or "", m.gender)
             if want == "person":
-                ok = m.kind == "person" and not m.plural and self.genders.get(m.canonical or "", m.gender) in ("", gender)
+                ok = m.kind == "person" and not m.plural and known in ("", gender)
             elif want == "plural":
-                ok = m.plural or m.kind in ("org", "group")
+                ok = m.kind in ("org", "group") or (m.plural and m.kind == "person")
             else:
                 ok = m.kind in ("org", "place") and not m.plural
             if ok and m.canonical:
                 named = m.head_i is not None and (m.head_i in self.art.ent_of or self.art.doc[m.head_i].tag_.startswith("NNP"))
-                rank = (0 if named or want != "person" else 2) + (0 if m.subject else 1)
+                # named before nominal, known gender before unknown, subjects first, then the nearest
+                rank = (0 if named or want != "person" else 1, 0 if known or want != "person" else 1, 0 if m.subject else 1)
                 ranked.append((rank, order, m))
         best = min(ranked, key=lambda x: (x[0], x[1]))[2] if ranked else None
         if best is None:
@@ -1324,10 +1372,22 @@ class _Resolver:
         return best
 
 
+def _singular(word: str) -> str:
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith(("sses", "shes", "ches")):
+        return word[:-2]
+    return word[:-1] if word.endswith("s") else word
+
+
 def _nominal_kind(head: Any) -> str:
+    """person, org, group (people or organisations), or thing/unknown for other nouns."""
     low = head.lower_
     if head.tag_ in ("NNS", "NNPS"):
-        return "group"
+        one = _singular(low)
+        if head.tag_ == "NNPS" or low in HUMAN_PLURALS or one in PERSON_NOUNS or one in ORG_NOUNS:
+            return "group"
+        return "thing"
     if low in PERSON_NOUNS:
         return "person"
     if low in ORG_NOUNS:
@@ -1350,6 +1410,27 @@ def _clean_name(text: str) -> str:
     text = _TITLE_PREFIX.sub("", text)
     text = re.sub(r"^(?:the|The)\s+", "", text)
     return text.strip(" ,()")
+
+
+def _titled_name(text: str) -> bool:
+    """A title followed by a capitalised name: 'Commission President Ursula von der Leyen'."""
+    words = text.split()
+    last = max((k for k, w in enumerate(words) if _is_title_word(w)), default=-1)
+    rest = words[last + 1 :]
+    return last >= 0 and bool(rest) and rest[0][:1].isupper() and rest[-1][:1].isupper()
+
+
+def _is_title_word(word: str) -> bool:
+    return word[:1].isupper() and word.rstrip(".").lower() in _TITLE_WORDS
+
+
+def _person_name(text: str) -> str:
+    """The name after the last title in a chain: 'European Commission President Ursula von der
+    Leyen' -> 'Ursula von der Leyen'."""
+    words = _clean_name(text).split()
+    last = max((k for k, w in enumerate(words) if w.rstrip(".").lower() in _TITLE_WORDS), default=-1)
+    name = words[last + 1 :]
+    return " ".join(name) if name and name[0][:1].isupper() else " ".join(words)
 
 
 def _strip_det(text: str) -> str:
@@ -1392,9 +1473,11 @@ def extract_from_doc(
     *,
     parties: PartyConfig | None = None,
     metadata: dict[str, Any] | None = None,
+    text: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Attributed statements of a parsed article (a spaCy Doc with a dependency parse)."""
-    text = doc.text
+    """Attributed statements of a parsed article (a spaCy Doc with a dependency parse).
+    ``text``: the article (``doc.text``), when the caller has it at hand."""
+    text = doc.text if text is None else text
     if not text.strip():
         log.warning("%s: empty article; nothing extracted", doc_id)
         return []
@@ -1449,14 +1532,14 @@ def _records(art: _Article, cands: list[_Candidate], parties: PartyConfig | None
         else:
             lo = min(art.sent_start[c.start], art.sent_start[c.cue[0]])
             hi = max(art.sent_end[c.end - 1], art.sent_end[c.cue[0]])
-        ctx = _trim(art, lo, hi, keep_comma=True) or (c.start, c.end)
+        ctx_start, ctx_end = art.char_span((lo, hi))
         record: dict[str, Any] = {
             "doc_id": art.doc_id,
             "statement_id": f"s{n:03d}",
             "text": content,
             "source": canonical or speaker,
             "target": parties.display_name(target_party) if parties is not None else None,
-            "context": art.span_text(ctx),
+            "context": art.text[ctx_start:ctx_end].strip(),
             "kind": c.kind,
             "content": content,
             "start": start,
@@ -1519,7 +1602,7 @@ def extract_statements(
     if not text.strip():
         log.warning("%s: empty article; nothing extracted", doc_id)
         return []
-    return extract_from_doc(parse(text, nlp), doc_id, parties=parties, metadata=metadata)
+    return extract_from_doc(parse(text, nlp), doc_id, parties=parties, metadata=metadata, text=text)
 
 
 # ============================================================================ files
@@ -1558,38 +1641,93 @@ def extract_many(
     n_process: int = 1,
     show_progress_bar: bool = False,
 ) -> Iterator[dict[str, Any]]:
-    """Statements of many ``(doc_id, text, metadata)`` articles, streamed in order; parsing goes
-    through ``nlp.pipe`` in batches (``n_process`` > 1 parses in worker processes)."""
-    from collections import deque
+    """Statements of many ``(doc_id, text, metadata)`` articles, streamed in input order.
 
+    Parsing goes through ``nlp.pipe`` in batches. With ``n_process`` > 1, worker processes each
+    parse and extract a share of the articles (chunks of ``batch_size``), and the statements come
+    back in order."""
     from tqdm.auto import tqdm
+
+    from .nlp import load_nlp
+
+    nlp = nlp if nlp is not None else load_nlp()
+    bar = tqdm(desc="extract", unit="article", disable=not show_progress_bar)
+    if n_process <= 1:
+        for records in _extract_batches(articles, nlp, parties, batch_size):
+            bar.update(1)
+            yield from records
+        bar.close()
+        return
+    import multiprocessing
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
+    chunks = _chunks(articles, batch_size)
+    with context.Pool(n_process, initializer=_init_worker, initargs=(nlp if method == "fork" else None, parties)) as pool:
+        for batch in pool.imap(_extract_chunk, chunks):
+            for records in batch:
+                bar.update(1)
+                yield from records
+    bar.close()
+
+
+def _extract_batches(articles: Iterable[tuple[str, str, dict[str, Any]]], nlp: Any, parties: PartyConfig | None,
+                     batch_size: int) -> Iterator[list[dict[str, Any]]]:
+    """The statements of each article, one list per article, parsed with ``nlp.pipe``."""
+    from collections import deque
 
     from .nlp import parse_many
 
-    queue: deque[tuple[str, dict[str, Any]]] = deque()
+    queue: deque[tuple[str, str, dict[str, Any]]] = deque()
 
     def texts() -> Iterator[str]:
-        for doc_id, text, meta in articles:
-            queue.append((doc_id, meta))
-            yield text
+        for article in articles:
+            queue.append(article)
+            yield article[1]
 
-    docs = parse_many(texts(), nlp, batch_size=batch_size, n_process=n_process)
-    for doc in tqdm(docs, desc="extract", unit="article", disable=not show_progress_bar):
-        doc_id, meta = queue.popleft()
-        yield from extract_from_doc(doc, doc_id, parties=parties, metadata=meta)
+    for doc in parse_many(texts(), nlp, batch_size=batch_size):
+        doc_id, text, meta = queue.popleft()
+        yield extract_from_doc(doc, doc_id, parties=parties, metadata=meta, text=text)
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    chunk: list[Any] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(nlp: Any, parties: PartyConfig | None) -> None:
+    from .nlp import load_nlp
+
+    _WORKER["nlp"] = nlp if nlp is not None else load_nlp()
+    _WORKER["parties"] = parties
+
+
+def _extract_chunk(chunk: list[tuple[str, str, dict[str, Any]]]) -> list[list[dict[str, Any]]]:
+    return list(_extract_batches(chunk, _WORKER["nlp"], _WORKER["parties"], len(chunk)))
 
 
 def extract_files(articles: list[str], output: str, parties: str | None = None) -> int:
     """``stance extract``: the statements of the articles (.txt, or JSONL with doc_id and text)
-    into ``output`` (JSONL, written atomically). Returns the number of statements written."""
-    from .io import write_jsonl
+    into ``output`` (JSONL, written atomically). Returns the number of statements written.
+
+    Everything is checked before the first article is parsed: the output path, the party config
+    and every article (a first streaming pass), so bad input fails at once with one clear error."""
+    from .io import check_output_file, write_jsonl
     from .nlp import load_nlp
 
+    check_output_file(output)
     config = PartyConfig.from_yaml(parties) if parties else None
-    for path in articles:
-        if not Path(path).is_file():
-            raise InputError(path, "file not found")
+    n_articles = sum(1 for _ in iter_articles(articles))
     rows = extract_many(iter_articles(articles), nlp=load_nlp(), parties=config, show_progress_bar=True)
     n = write_jsonl(output, rows)
-    log.info("wrote %d statements to %s", n, output)
+    log.info("wrote %d statements from %d articles to %s", n, n_articles, output)
     return n

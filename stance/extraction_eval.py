@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
-from .io import iter_jsonl, write_json
+from .io import check_output_dir, iter_jsonl, write_json
 from .schema import statement_key, validate_statement
 
 log = logging.getLogger(__name__)
@@ -230,6 +230,8 @@ def evaluate_extraction(
 def evaluate_extraction_files(gold: str, pred: str, output_dir: str | None = None) -> dict[str, Any]:
     """``stance evaluate --task extraction``: score ``pred`` against ``gold``; write
     ``metrics.json`` into ``output_dir`` (atomically) when given."""
+    if output_dir is not None:
+        check_output_dir(output_dir)
     gold_rows = read_extraction_file(gold)
     pred_rows = read_extraction_file(pred)
     gold_docs = {str(r["doc_id"]) for r in gold_rows}

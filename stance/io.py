@@ -20,12 +20,18 @@ UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 @contextlib.contextmanager
 def atomic_write(path: str | Path, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO[Any]]:
-    """Open a temporary file beside ``path``; rename it onto ``path`` only if the block succeeds."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Open a temporary file beside ``path``; rename it onto ``path`` only if the block succeeds.
+
+    An output path that cannot be written (a folder, a parent that is a file, no permission) is an
+    InputError naming it."""
+    path = check_output_file(path)
     if "b" in mode:
         encoding = None
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as err:
+        raise InputError(path, f"cannot write the output: {err.strerror or err} ({path.parent})") from None
     try:
         with os.fdopen(fd, mode, encoding=encoding) as handle:
             yield handle
@@ -36,6 +42,32 @@ def atomic_write(path: str | Path, mode: str = "w", encoding: str | None = "utf-
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def _file_above(path: Path) -> Path | None:
+    return next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+
+
+def check_output_file(path: str | Path) -> Path:
+    """Fail early, naming it, when ``path`` cannot be written as a file (it is a folder, or under a file)."""
+    path = Path(path)
+    if path.is_dir():
+        raise InputError(path, "is a directory, expected the path of a file to write")
+    blocker = _file_above(path)
+    if blocker is not None:
+        raise InputError(path, f"cannot write the output: {blocker} is a file, not a folder")
+    return path
+
+
+def check_output_dir(path: str | Path) -> Path:
+    """Fail early, naming it, when ``path`` cannot be an output folder (it is a file, or under a file)."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise InputError(path, "is a file, expected an output folder")
+    blocker = _file_above(path)
+    if blocker is not None:
+        raise InputError(path, f"cannot create the output folder: {blocker} is a file, not a folder")
+    return path
 
 
 def write_text(path: str | Path, text: str) -> None:

@@ -379,9 +379,10 @@ def predict_file(
     chunks, and only then writes the output atomically: a run killed while predicting leaves no output and
     no temporary file. Returns the number of records written.
     """
-    from .io import write_jsonl
+    from .io import check_output_file, write_jsonl
     from .schema import iter_statements
 
+    check_output_file(output)
     clf = StanceClassifier.from_pretrained(model, quantize=quantize)
     records = list(iter_statements(input))
     rows: list[dict[str, Any]] = []

@@ -38,6 +38,8 @@ EXCLUDE = ("lemmatizer", "attribute_ruler")
 BLOCK_CHARS = 20_000
 PARAGRAPH_COMPONENT = "stance_paragraphs"
 NAMES_COMPONENT = "stance_name_ner"
+# lower-case words inside names ('Ursula von der Leyen'), kept in a proper-noun run
+NAME_PARTICLES = frozenset("von van der den de del della di da dos das du la le bin ibn al el".split())
 
 _BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
 
@@ -72,7 +74,9 @@ def _name_doc(doc: Any) -> tuple[Any, list[int]]:
     prev = -2
     for token in doc:
         tag = token.tag_
-        if tag in ("NNP", "NNPS") or (tag == "POS" and prev == token.i - 1):
+        particle = token.lower_ in NAME_PARTICLES and prev == token.i - 1 and token.i + 1 < len(doc) \
+            and doc[token.i + 1].tag_ in ("NNP", "NNPS")
+        if tag in ("NNP", "NNPS") or particle or (tag == "POS" and prev == token.i - 1):
             if prev != token.i - 1 and words:
                 words.append(".")
                 index.append(-1)

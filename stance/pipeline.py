@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError, StanceError
-from .io import atomic_write, iter_jsonl, read_text, write_json, write_jsonl, write_text
+from .io import atomic_write, check_output_dir, iter_jsonl, read_text, write_json, write_jsonl, write_text
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +120,7 @@ def run_pipeline(
     from .parties import load_parties
     from .schema import read_statements
 
-    out = Path(output_dir)
+    out = check_output_dir(output_dir)
     shard_i, shard_n = parse_shard(shard)
     # bad input fails here, before the output folder is touched: parties, model, gold, every article
     party_config = load_parties(parties)

@@ -109,7 +109,7 @@ def _gold_metrics(gold: str, out: Path, model: Any, label_field: str) -> dict[st
     """Extraction metrics, stance on matched extracted statements (end to end), stance on the gold spans."""
     from .datasets import load_gold
     from .evaluate import score_labels
-    from .extraction_eval import evaluate_extraction_files, match_statements
+    from .extraction_eval import OVERLAP_THRESHOLD, evaluate_extraction_files, match_statements
     from .plots import plot_confusion
     from .schema import read_statements
 
@@ -127,7 +127,7 @@ def _gold_metrics(gold: str, out: Path, model: Any, label_field: str) -> dict[st
     given_metrics["agree"] = int(sum(g == p for g, p in zip(given_gold, given_pred)))
 
     # end to end: each gold statement against the extracted statement matched to it (missed: wrong)
-    pairs = dict(match_statements(gold_records, predicted))
+    pairs = {m.gold: m.pred for m in match_statements(gold_records, predicted) if m.overlap >= OVERLAP_THRESHOLD}
     e2e_gold, e2e_pred = [], []
     for i, record in enumerate(gold_records):
         e2e_gold.append(alias.get(record[label_field], record[label_field]))

@@ -32,7 +32,7 @@ import numpy as np
 
 from .config import Config, save_config
 from .errors import ConfigError, InputError, StanceError
-from .io import write_json, write_jsonl, write_text
+from .io import check_output_dir, write_json, write_jsonl, write_text
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +109,13 @@ def load_run_data(config: Config) -> RunData:
     if config.data.reverse_neutral:
         if "neutral" not in labels:
             raise ConfigError(None, "reverse_neutral needs a 'neutral' label", field="data.reverse_neutral")
-        train = train + [reverse_as_neutral(r, lf) for r in train if r[lf] != "neutral" and r.get("source") and r.get("target")]
+        annotated = {(r["text"], r.get("source"), r.get("target")) for r in train}
+        train = train + [
+            reverse_as_neutral(r, lf)
+            for r in train
+            if r[lf] != "neutral" and r.get("source") and r.get("target")
+            and (r["text"], r["target"], r["source"]) not in annotated  # the reverse has its own annotation
+        ]
     if not train:
         raise ConfigError(None, "the training sets are empty", field="data.train")
     counts = Counter(r[lf] for r in train)
@@ -126,6 +132,11 @@ def prepare_run_dir(path: Path, *, overwrite: bool, resume: bool) -> None:
         checkpoint, previous = path / "checkpoint", path / "checkpoint.old"
         if not checkpoint.exists() and (previous / "state.pt").exists():
             previous.rename(checkpoint)  # killed while swapping in a new checkpoint: the previous one is whole
+        for stale in [*path.glob(".*.tmp"), *path.glob(".model.*")]:  # temporary files of the killed run
+            if stale.is_dir():
+                shutil.rmtree(stale)
+            else:
+                stale.unlink()
         if not (path / "checkpoint" / "state.pt").exists():
             if (path / COMPLETE).exists():
                 raise StanceError(f"{path}: the run is already complete; nothing to resume")
@@ -403,7 +414,7 @@ def run_training(config: Config, output_dir: str | Path | None = None, *, overwr
     """``stance train``: train, select on dev, score model and baselines on the test sets, write the run folder."""
     from .model import StanceClassifier
 
-    out = Path(output_dir or Path("runs") / config.name)
+    out = check_output_dir(output_dir or Path("runs") / config.name)
     existed = out.exists()
     prepare_run_dir(out, overwrite=overwrite, resume=resume)
     (out / COMPLETE).unlink(missing_ok=True)

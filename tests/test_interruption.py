@@ -14,7 +14,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -27,11 +27,23 @@ STARTUP_TIMEOUT = 240  # seconds for a command to reach its real work on a busy 
 
 
 # --------------------------------------------------------------------------- subprocesses
-def start(log: Path, *args: object) -> subprocess.Popen:
-    """``stance ARGS`` in the background; stdout and stderr (logs, progress bars) go to ``log``."""
-    with log.open("wb") as handle:
-        return subprocess.Popen([sys.executable, "-m", "stance.cli", *map(str, args)], cwd=REPO, env=ENV,
-                                stdout=handle, stderr=subprocess.STDOUT)
+@pytest.fixture
+def start() -> Iterator[Callable[..., subprocess.Popen]]:
+    """``start(log, *ARGS)`` runs ``stance ARGS`` in the background, stdout and stderr (logs, progress
+    bars) into ``log``; whatever is still running when the test ends is killed."""
+    started: list[subprocess.Popen] = []
+
+    def run(log: Path, *args: object) -> subprocess.Popen:
+        with log.open("wb") as handle:
+            started.append(subprocess.Popen([sys.executable, "-m", "stance.cli", *map(str, args)], cwd=REPO,
+                                            env=ENV, stdout=handle, stderr=subprocess.STDOUT))
+        return started[-1]
+
+    yield run
+    for proc in started:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
 
 def stance(*args: object) -> subprocess.CompletedProcess:
@@ -97,7 +109,7 @@ evaluation:
 """
 
 
-def test_train_killed_midway_then_resumed_matches_an_uninterrupted_run(tiny_encoder, tmp_path):
+def test_train_killed_midway_then_resumed_matches_an_uninterrupted_run(tiny_encoder, tmp_path, start):
     config = tmp_path / "tiny.yaml"
     config.write_text(TRAIN_CONFIG.format(encoder=tiny_encoder), encoding="utf-8")
     full, cut = tmp_path / "full", tmp_path / "cut"
@@ -120,10 +132,11 @@ def test_train_killed_midway_then_resumed_matches_an_uninterrupted_run(tiny_enco
     assert b["training"]["steps"] == a["training"]["steps"] == 152
     assert (cut / "predictions.jsonl").read_bytes() == (full / "predictions.jsonl").read_bytes()
     assert (cut / "COMPLETE").exists() and not (cut / "checkpoint").exists()
+    assert temp_files(cut) == []
 
 
 # --------------------------------------------------------------------------- evaluate
-def test_evaluate_killed_midway_leaves_no_result_file(tmp_path):
+def test_evaluate_killed_midway_leaves_no_result_file(tmp_path, start):
     rng = random.Random(7)
     gold, pred = tmp_path / "gold.jsonl", tmp_path / "pred.jsonl"
     with gold.open("w", encoding="utf-8") as g, pred.open("w", encoding="utf-8") as p:
@@ -141,7 +154,7 @@ def test_evaluate_killed_midway_leaves_no_result_file(tmp_path):
 
 
 # --------------------------------------------------------------------------- predict
-def test_predict_killed_midway_leaves_no_output_file(tiny_encoder, tmp_path):
+def test_predict_killed_midway_leaves_no_output_file(tiny_encoder, tmp_path, start):
     model = save_classifier(tiny_encoder, tmp_path / "model")
     rng = random.Random(3)
     words = "the president said that russia and the united states will hold talks on peace and sanctions".split()
@@ -188,7 +201,7 @@ def run_inputs(tiny_encoder: Path, tmp_path: Path) -> tuple[Path, Path]:
 RESULTS = ("statements.jsonl", "statements.csv", "statements.parquet", "report.md", "report.html", "COMPLETE")
 
 
-def test_run_killed_midway_leaves_no_statements_or_report(run_inputs, tmp_path):
+def test_run_killed_midway_leaves_no_statements_or_report(run_inputs, tmp_path, start):
     articles, model = run_inputs
     out, log = tmp_path / "run", tmp_path / "run.log"
     proc = start(log, "run", articles, "--model", model, "--parties", PARTIES, "--output", out)
@@ -200,7 +213,7 @@ def test_run_killed_midway_leaves_no_statements_or_report(run_inputs, tmp_path):
 
 
 @pytest.mark.slow
-def test_run_restarted_after_a_kill_gives_the_same_statements(run_inputs, tmp_path):
+def test_run_restarted_after_a_kill_gives_the_same_statements(run_inputs, tmp_path, start):
     articles, model = run_inputs
     full, out, log = tmp_path / "full", tmp_path / "run", tmp_path / "run.log"
     reference = start(tmp_path / "full.log", "run", articles, "--model", model, "--parties", PARTIES, "--output", full)

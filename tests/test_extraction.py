@@ -1,0 +1,349 @@
+"""Attributed-statement extraction: invented news passages, one per construction, with the
+statements each must yield; broken input; the seed article against its gold annotation."""
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+
+import pytest
+
+from stance.errors import InputError
+from stance.extraction import extract_files, extract_many, extract_statements, find_quotes, iter_articles
+from stance.extraction_eval import evaluate_extraction_files
+from stance.nlp import load_nlp, split_blocks
+from stance.parties import PartyConfig
+from stance.schema import validate_statement
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = Path(os.environ["STANCE_DATA_DIR"])
+SEED = DATA.parent / "examples"
+US_RUSSIA = REPO / "configs" / "parties" / "us_russia.yaml"
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return load_nlp()
+
+
+def check_offsets(text: str, records: list[dict]) -> None:
+    """The invariants every record keeps: offsets give back content, speaker and cue."""
+    for r in records:
+        assert text[r["start"] : r["end"]] == r["content"] == r["text"]
+        assert text[r["cue_start"] : r["cue_end"]] == r["cue"]
+        if r["speaker"] is not None:
+            assert text[r["speaker_start"] : r["speaker_end"]] == r["speaker"]
+        for f_start, f_end in r.get("fragments", []):
+            assert r["start"] <= f_start < f_end <= r["end"]
+        validate_statement(r)
+
+
+# (kind, speaker as written, content) for each statement, in text order
+CASES = [
+    # ---- direct quotes: marks, attribution after / before / split / over paragraphs
+    pytest.param("“We will not accept these terms,” Chancellor Olaf Scholz said on Monday.",
+                 [("direct", "Chancellor Olaf Scholz", "“We will not accept these terms,”")], id="curly-after"),
+    pytest.param('"The vaccine is safe and effective," said Dr. Maria Lopez, the state health commissioner.',
+                 [("direct", "Dr. Maria Lopez, the state health commissioner", '"The vaccine is safe and effective,"')],
+                 id="straight-inverted"),
+    pytest.param("“Every vote counts,” says Jamal Reed, a poll worker in Atlanta.",
+                 [("direct", "Jamal Reed, a poll worker in Atlanta", "“Every vote counts,”")], id="says-present"),
+    pytest.param("“Why should we pay for their mistakes?” asked Maria Santos, a shop owner.",
+                 [("direct", "Maria Santos, a shop owner", "“Why should we pay for their mistakes?”")], id="question"),
+    pytest.param("«We are ready for a long fight,» the union leader said.",
+                 [("direct", "the union leader", "«We are ready for a long fight,»")], id="guillemets"),
+    pytest.param("Governor Ana Ruiz told reporters: “The bridge will reopen by spring.”",
+                 [("direct", "Governor Ana Ruiz", "“The bridge will reopen by spring.”")], id="colon-before"),
+    pytest.param("Senator Tom Hale said, “We need a vote this week.”",
+                 [("direct", "Senator Tom Hale", "“We need a vote this week.”")], id="comma-before"),
+    pytest.param("The coach said it plainly — “We lost because we stopped running.”",
+                 [("direct", "The coach", "“We lost because we stopped running.”")], id="dash-before"),
+    pytest.param("“Nobody is above the law” — Attorney General Mark Chen.",
+                 [("direct", "Attorney General Mark Chen", "“Nobody is above the law”")], id="dash-after"),
+    pytest.param("Putin: “We will respond to any provocation.”\n\nThe Kremlin leader spoke in Sochi.",
+                 [("direct", "Putin", "“We will respond to any provocation.”")], id="headline-name-colon"),
+    pytest.param("“The deal is off,” according to a person close to the talks.",
+                 [("direct", "a person close to the talks", "“The deal is off,”")], id="according-after-quote"),
+    pytest.param("“The talks were productive,” the envoy said, “but much work remains.”",
+                 [("direct", "the envoy", "“The talks were productive,” the envoy said, “but much work remains.”")],
+                 id="split-by-attribution"),
+    pytest.param("“We are ready to talk,” Ambassador Grace Lee said. “But we will not be pressured.”",
+                 [("direct", "Ambassador Grace Lee", "“We are ready to talk,”"),
+                  ("direct", "Ambassador Grace Lee", "“But we will not be pressured.”")], id="consecutive-same-paragraph"),
+    pytest.param("“The river has never been this high,” said Tom Becker, a farmer near the levee.\n\n"
+                 "“We moved the animals last night.”",
+                 [("direct", "Tom Becker, a farmer near the levee", "“The river has never been this high,”"),
+                  ("direct", "Tom Becker, a farmer near the levee", "“We moved the animals last night.”")],
+                 id="consecutive-next-paragraph"),
+    pytest.param("The chief executive addressed the shareholders.\n\n“This has been a difficult year for the company."
+                 "\n\n“We cut costs, and we will return to growth,” said Karen Obi, the chief executive.",
+                 [("direct", "Karen Obi, the chief executive",
+                   "“This has been a difficult year for the company.\n\n“We cut costs, and we will return to growth,”")],
+                 id="quote-over-paragraphs"),
+    pytest.param("Maria Zakharova, the ministry's spokeswoman, spoke to reporters in Moscow. The spokeswoman added:\n\n"
+                 "The ministry has received no request for talks and sees no reason to change its position.\n\n"
+                 "The talks are due to resume next week.",
+                 [("direct", "The spokeswoman",
+                   "The ministry has received no request for talks and sees no reason to change its position.")],
+                 id="colon-then-paragraph-without-marks"),
+    pytest.param("The senator wrote in a letter to colleagues:\n\n“Our farmers deserve better than another delay.”",
+                 [("direct", "The senator", "“Our farmers deserve better than another delay.”")],
+                 id="colon-then-quoted-paragraph"),
+    pytest.param("“When he told me ‘we are done,’ I knew the deal was dead,” said Laura Kim, the negotiator.",
+                 [("direct", "Laura Kim, the negotiator", "“When he told me ‘we are done,’ I knew the deal was dead,”")],
+                 id="nested-single-quotes"),
+    pytest.param("“I told them that we would never sign,” the farmer said.",
+                 [("direct", "the farmer", "“I told them that we would never sign,”")], id="no-statement-inside-quote"),
+    # ---- mixed: a quoted fragment inside reported content
+    pytest.param("The company said that the recall was “a precaution, not an admission of fault.”",
+                 [("mixed", "The company", "that the recall was “a precaution, not an admission of fault.”")],
+                 id="mixed-that"),
+    pytest.param("Kim Lee, the team’s captain, said the squad was “hungry for a title.”",
+                 [("mixed", "Kim Lee, the team’s captain", "the squad was “hungry for a title.”")], id="mixed-bare"),
+    pytest.param("The senator called the proposal “a gift to polluters” in a statement on Tuesday.",
+                 [("mixed", "The senator", "the proposal “a gift to polluters”")], id="mixed-called"),
+    # ---- reported speech
+    pytest.param("Officials in Nairobi said that the new tax would take effect in July.",
+                 [("indirect", "Officials in Nairobi", "that the new tax would take effect in July")], id="said-that"),
+    pytest.param("The central bank said inflation had peaked.",
+                 [("indirect", "The central bank", "inflation had peaked")], id="said-bare-clause"),
+    pytest.param("The strike will continue until wages rise, union leaders said on Friday.",
+                 [("indirect", "union leaders", "The strike will continue until wages rise,")], id="fronted"),
+    pytest.param("Sanctions will stay in place — the minister said on Friday.",
+                 [("indirect", "the minister", "Sanctions will stay in place")], id="fronted-after-dash"),
+    pytest.param("Prices will keep falling, said Ravi Patel, an economist at Meridian Bank.",
+                 [("indirect", "Ravi Patel, an economist at Meridian Bank", "Prices will keep falling,")],
+                 id="fronted-inverted"),
+    pytest.param("The new rules, the regulator said, will take effect in March.",
+                 [("indirect", "the regulator", "The new rules, the regulator said, will take effect in March")],
+                 id="parenthetical"),
+    pytest.param("The opposition accused the government of rigging the vote.",
+                 [("indirect", "The opposition", "of rigging the vote")], id="accuse-of"),
+    pytest.param("Residents blamed the city for the flooding.",
+                 [("indirect", "Residents", "for the flooding")], id="blame-for"),
+    pytest.param("The ministry marked the anniversary by blaming Washington for the crisis.",
+                 [("indirect", "The ministry", "blaming Washington for the crisis")], id="by-blaming"),
+    pytest.param("The minister denied that he had met the lobbyist.",
+                 [("indirect", "The minister", "that he had met the lobbyist")], id="denied-that"),
+    pytest.param("The airline confirmed the cancellation of 40 flights.",
+                 [("indirect", "The airline", "the cancellation of 40 flights")], id="confirmed-object"),
+    pytest.param("The union published allegations that the company denies.",
+                 [("indirect", "the company", "allegations that the company denies")], id="gapped-relative"),
+    pytest.param("The governor told lawmakers that the state faced a deficit.",
+                 [("indirect", "The governor", "that the state faced a deficit")], id="told-addressee"),
+    pytest.param("The president wrote on social media that the tariffs would stay.",
+                 [("indirect", "The president", "that the tariffs would stay")], id="wrote"),
+    pytest.param("Analysts believe the merger will face scrutiny.",
+                 [("indirect", "Analysts", "the merger will face scrutiny")], id="belief"),
+    pytest.param("The rebels vowed to continue fighting.",
+                 [("indirect", "The rebels", "to continue fighting")], id="vowed-to"),
+    pytest.param("Economists warned of a recession next year.",
+                 [("indirect", "Economists", "of a recession next year")], id="warned-of"),
+    pytest.param("The mayor said the road would reopen on Monday, adding that crews were working overnight.",
+                 [("indirect", "The mayor", "the road would reopen on Monday"),
+                  ("indirect", "The mayor", "that crews were working overnight")], id="adding"),
+    pytest.param("Turnout reached 62 percent, according to the election commission.",
+                 [("indirect", "the election commission", "Turnout reached 62 percent,")], id="according-to-end"),
+    pytest.param("According to the police report, the driver was not wearing a seatbelt.",
+                 [("indirect", "the police report", "the driver was not wearing a seatbelt")], id="according-to-start"),
+    pytest.param("Citing two people familiar with the matter, Reuters reported that the merger talks had collapsed.",
+                 [("indirect", "two people familiar with the matter", "that the merger talks had collapsed")],
+                 id="citing"),
+    pytest.param("The report was published by Amnesty International, which said that prisoners had been abused.",
+                 [("indirect", "Amnesty International", "that prisoners had been abused")], id="relative-which"),
+    pytest.param("The ministry confirmed the arrests, the BBC reported.",
+                 [("indirect", "The ministry", "the arrests")], id="outlet-layer-dropped"),
+    # ---- speakers named in an earlier sentence
+    pytest.param("Prime Minister Helen Clark visited the flood zone on Sunday. She said the government would pay.",
+                 [("indirect", "She", "the government would pay")], id="pronoun"),
+    pytest.param("Coach Daniel Moreno was asked about the injury on Sunday. He said: “It is too early to tell.”",
+                 [("direct", "He", "“It is too early to tell.”")], id="pronoun-colon"),
+    # ---- no statement
+    pytest.param("The spokesman did not say when the talks would resume.", [], id="negated"),
+    pytest.param("The president will announce the decision on Friday.", [], id="modal"),
+    pytest.param("The river rose two meters overnight. Roads were closed across the valley.", [], id="no-quotes"),
+    pytest.param("The so-called “peace plan” collapsed within a week.", [], id="scare-quotes"),
+]
+
+
+@pytest.mark.parametrize("text, expected", CASES)
+def test_passage_yields_expected_statements(nlp, text, expected):
+    records = extract_statements(text, "passage", nlp=nlp)
+    assert [(r["kind"], r["speaker"], r["content"]) for r in records] == expected
+    check_offsets(text, records)
+    assert [r["statement_id"] for r in records] == [f"s{n:03d}" for n in range(1, len(records) + 1)]
+
+
+def test_split_quote_lists_its_two_fragments(nlp):
+    text = "“The talks were productive,” the envoy said, “but much work remains.”"
+    (record,) = extract_statements(text, nlp=nlp)
+    assert [text[s:e] for s, e in record["fragments"]] == ["“The talks were productive,”", "“but much work remains.”"]
+    assert record["cue"] == "said"
+
+
+def test_parenthetical_attribution_leaves_two_fragments(nlp):
+    text = "The new rules, the regulator said, will take effect in March."
+    (record,) = extract_statements(text, nlp=nlp)
+    assert [text[s:e] for s, e in record["fragments"]] == ["The new rules", "will take effect in March"]
+
+
+@pytest.mark.parametrize("text, canonical", [
+    pytest.param("Prime Minister Helen Clark visited the flood zone on Sunday. She said the government would pay.",
+                 "Helen Clark", id="she"),
+    pytest.param("Mayor Linda Park met Governor Tom Reyes in Sacramento on Tuesday. He said the state would pay half.",
+                 "Tom Reyes", id="he-skips-a-woman"),
+    pytest.param("Northwind Airlines cancelled 300 flights on Monday. It said the storm had grounded its fleet.",
+                 "Northwind Airlines", id="it"),
+    pytest.param("Environmental groups filed a lawsuit on Wednesday. They argued that the permit violated federal law.",
+                 "Environmental groups", id="they"),
+    pytest.param("Interior Minister Jorge Vidal met protest leaders on Saturday. The minister said the curfew would end.",
+                 "Jorge Vidal", id="the-minister"),
+    pytest.param("India’s Foreign Ministry issued a statement late on Friday. The ministry said talks would resume.",
+                 "India’s Foreign Ministry", id="the-ministry"),
+    pytest.param("Dr. Amelia Grant leads the research team at the university. “We were surprised,” Grant said.",
+                 "Amelia Grant", id="surname"),
+    pytest.param("“We were misled,” said Omar Haddad, a council member.\n\n“Nobody told us about the cost overruns.”",
+                 "Omar Haddad", id="consecutive-quote"),
+])
+def test_speaker_is_resolved_to_the_entity_meant(nlp, text, canonical):
+    records = extract_statements(text, nlp=nlp)
+    assert records and records[-1]["speaker_canonical"] == canonical
+    assert records[-1]["source"] == canonical
+
+
+@pytest.fixture(scope="module")
+def us_russia():
+    return PartyConfig.from_yaml(US_RUSSIA)
+
+
+@pytest.mark.parametrize("text, speaker_party, target_party, target", [
+    pytest.param("Foreign Minister Sergei Lavrov met Secretary of State Antony Blinken in Geneva. "
+                 "He said Moscow would not accept new sanctions.", "RU", "US", "United States", id="pronoun-to-lavrov"),
+    pytest.param("“The door to dialogue remains open,” a Kremlin spokesman told reporters.", "RU", "US",
+                 "United States", id="kremlin-spokesman"),
+    pytest.param("The State Department said it was alarmed by the troop buildup near the border.", "US", "RU",
+                 "Russia", id="state-department"),
+    pytest.param("The Ukrainian president said the talks had failed.", None, None, None, id="unknown-stays-null"),
+])
+def test_speaker_and_target_parties(nlp, us_russia, text, speaker_party, target_party, target):
+    (record,) = extract_statements(text, nlp=nlp, parties=us_russia)
+    assert (record["speaker_party"], record["target_party"], record["target"]) == (speaker_party, target_party, target)
+
+
+# ---------------------------------------------------------------------- broken input
+@pytest.mark.parametrize("text, expected, warning", [
+    pytest.param("“We will appeal the ruling, the lawyer said after the hearing.",
+                 [("direct", "the lawyer", "“We will appeal the ruling,")], "never closed", id="unclosed-quote"),
+    pytest.param("“First paragraph without a closing mark.\n\nThe budget will be cut, the mayor said.",
+                 [("indirect", "the mayor", "The budget will be cut,")], "never closed", id="unclosed-paragraph"),
+    pytest.param("The plan failed.” Officials said the budget was cut.",
+                 [("indirect", "Officials", "the budget was cut")], "stray closing", id="stray-closing-mark"),
+    pytest.param("“He said “no” and then “maybe,” the aide recalled.",
+                 None, "unbalanced", id="nested-unbalanced"),
+])
+def test_broken_quotes_warn_and_keep_going(nlp, caplog, text, expected, warning):
+    with caplog.at_level(logging.WARNING, logger="stance.extraction"):
+        records = extract_statements(text, nlp=nlp)
+    assert warning in caplog.text
+    check_offsets(text, records)
+    if expected is not None:
+        assert [(r["kind"], r["speaker"], r["content"]) for r in records] == expected
+
+
+@pytest.mark.parametrize("text", ["", "   \n\n  "])
+def test_empty_article_gives_nothing_with_a_warning(nlp, caplog, text):
+    with caplog.at_level(logging.WARNING, logger="stance.extraction"):
+        assert extract_statements(text, "empty", nlp=nlp) == []
+    assert "empty article" in caplog.text
+
+
+def test_non_english_article_is_flagged(nlp, caplog):
+    text = ("„Wir werden diese Bedingungen nicht akzeptieren“, sagte der Bundeskanzler am Montag in Berlin. "
+            "Die Gespräche sollen nächste Woche fortgesetzt werden, und die Regierung hofft auf eine Einigung.")
+    with caplog.at_level(logging.WARNING, logger="stance.extraction"):
+        records = extract_statements(text, "de", nlp=nlp)
+    assert "does not look like English" in caplog.text
+    check_offsets(text, records)
+    assert find_quotes(text)[0].end == text.index("“") + 1  # „...“ pairs
+
+
+def test_article_of_200k_characters_keeps_article_offsets(nlp):
+    block = ("“We will not accept these terms,” Chancellor Olaf Scholz said on Monday.\n\n"
+             "The central bank said inflation had peaked, adding that rates would stay high.\n\n"
+             "Roads were closed across the valley after the river rose two meters overnight.\n\n")
+    text = block * (200_000 // len(block) + 1)
+    assert len(text) >= 200_000 and len(split_blocks(text)) > 1
+    records = extract_statements(text, "long", nlp=nlp)
+    repeats = text.count(block)
+    assert len(records) == 3 * repeats
+    check_offsets(text, records)
+    assert records[-1]["start"] > 199_000
+
+
+# ---------------------------------------------------------------------- files
+def test_extract_files_keeps_jsonl_metadata(tmp_path):
+    articles = tmp_path / "articles.jsonl"
+    rows = [
+        {"doc_id": "a1", "text": "The central bank said inflation had peaked.", "date": "2024-05-01", "outlet": "Daily"},
+        {"doc_id": "a2", "text": "Nothing was said about it.", "outlet": "Weekly"},
+    ]
+    articles.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    story = tmp_path / "story_7.txt"
+    story.write_text("“We need a vote this week,” said Senator Tom Hale.", encoding="utf-8")
+    out = tmp_path / "out" / "statements.jsonl"
+    n = extract_files([str(articles), str(story)], str(out), parties=str(US_RUSSIA))
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert n == len(records) == 2
+    assert (records[0]["doc_id"], records[0]["date"], records[0]["outlet"]) == ("a1", "2024-05-01", "Daily")
+    assert (records[1]["doc_id"], records[1]["speaker"]) == ("story_7", "Senator Tom Hale")
+
+
+@pytest.mark.parametrize("line, field", [
+    ('{"text": "No id here."}', "doc_id"),
+    ('{"doc_id": "x", "text": 42}', "text"),
+    ('{"doc_id": "x", "text": "ok"', None),
+])
+def test_bad_article_lines_name_file_line_and_field(tmp_path, line, field):
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"doc_id": "ok", "text": "Fine."}\n' + line + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        list(iter_articles([path]))
+    assert err.value.line == 2 and err.value.field == field and str(path) in str(err.value)
+
+
+def test_duplicated_doc_id_is_an_input_error(tmp_path):
+    path = tmp_path / "dup.jsonl"
+    path.write_text('{"doc_id": "a", "text": "x"}\n{"doc_id": "a", "text": "y"}\n', encoding="utf-8")
+    with pytest.raises(InputError, match="duplicated doc_id"):
+        list(iter_articles([path]))
+
+
+def test_seesaw_articles_keep_every_offset_invariant(nlp):
+    """Real news text (SEESAW, read from STANCE_DATA_DIR): no crash, every offset exact."""
+    files = sorted((DATA / "seesaw" / "articles").glob("*.json"))[:12]
+    assert files, f"no SEESAW articles under {DATA}"
+    articles = []
+    for path in files:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        articles.append((path.stem, " ".join(s["text"] for s in doc["text"]), {}))
+    texts = {doc_id: text for doc_id, text, _ in articles}
+    records = list(extract_many(articles, nlp=nlp))
+    assert len(records) > 3 * len(files)
+    assert {r["kind"] for r in records} == {"direct", "mixed", "indirect"}
+    for doc_id, text in texts.items():
+        check_offsets(text, [r for r in records if r["doc_id"] == doc_id])
+
+
+# ---------------------------------------------------------------------- the seed article
+def test_seed_article_against_its_gold(tmp_path):
+    """>= 13 of the 14 gold statements found (token overlap >= 0.5), the speaker's party right on
+    every one found, at most 2 extra statements."""
+    pred = tmp_path / "seed.jsonl"
+    extract_files([str(SEED / "kerry_putin_sochi.txt")], str(pred), parties=str(US_RUSSIA))
+    metrics = evaluate_extraction_files(str(SEED / "kerry_putin_sochi.gold.jsonl"), str(pred))
+    assert metrics["n_gold"] == 14
+    assert metrics["found"] >= 13
+    assert len(metrics["extra"]) <= 2
+    assert metrics["speaker_party"]["n"] == metrics["found"]
+    assert metrics["speaker_party"]["accuracy"] == 1.0
