@@ -67,7 +67,7 @@ repeat affirm reaffirm proclaim signal hint inform assure reassure remind advise
 criticize criticise praise condemn denounce reject dismiss welcome hail applaud thank credit fault
 slam blast question dispute refute rebut rebuff call describe characterize characterise label brand
 speculate request plead appeal object protest confess wonder exclaim recount clarify elaborate
-specify outline detail point rule swear concur reckon acknowledge
+specify outline detail point rule swear concur reckon
 """.split())
 BELIEF_VERBS = frozenset("believe think feel fear hope expect doubt worry suspect".split())
 # verbs that attribute only when they stand right next to a quotation ("Fine," he shrugged)
@@ -101,8 +101,8 @@ PREP_CONTENT = {
 }
 # an infinitive holds the content ("vowed to retaliate", "urged Russia to withdraw")
 XCOMP_CONTENT = frozenset("""
-promise pledge vow threaten refuse agree offer decline urge ask tell call demand propose swear
-warn advise claim appeal plead
+promise pledge vow threaten agree urge ask tell call demand propose swear warn advise claim
+appeal plead
 """.split())
 # 'called X Y': the object and what it is called are the content
 NAMING = frozenset("call label dub brand term".split())
@@ -150,6 +150,8 @@ OPEN_MARKS = "“«„‟"
 CLOSE_MARKS = "”»"
 STRAIGHT = '"'
 QUOTE_CHARS = OPEN_MARKS + CLOSE_MARKS + STRAIGHT
+# Penn Treebank style, as in WSJ-based corpora: ``quote''
+PTB_OPEN, PTB_CLOSE = "``", "''"
 DASHES = frozenset({"—", "–", "--", "-", "―"})
 CLAUSE_END = frozenset({".", "!", "?", ";", ":", "...", "…"})
 TRAIL_PUNCT = frozenset({".", ",", ";", ":", "!", "?", "...", "…", "(", "["}) | DASHES
@@ -302,12 +304,21 @@ def find_quotes(text: str, paragraphs: Sequence[tuple[int, int]] | None = None, 
         continuing = open_at is not None
         while pos < p_end:
             ch = text[pos]
-            if ch not in QUOTE_CHARS:
+            width = 1
+            if ch in "`'":
+                if text.startswith(PTB_OPEN, pos):
+                    ch, width = "“", 2
+                elif text.startswith(PTB_CLOSE, pos):
+                    ch, width = "”", 2
+                else:
+                    pos += 1
+                    continue
+            elif ch not in QUOTE_CHARS:
                 pos += 1
                 continue
             if continuing and pos == p_start and ch not in CLOSE_MARKS:
                 continuing = False  # the opening mark of a continued paragraph
-                pos += 1
+                pos += width
                 continue
             continuing = False
             if open_at is None:
@@ -332,9 +343,9 @@ def find_quotes(text: str, paragraphs: Sequence[tuple[int, int]] | None = None, 
             else:  # a closing mark
                 depth -= 1
                 if depth == 0:
-                    quotes.append(Quote(open_at, pos + 1))
+                    quotes.append(Quote(open_at, pos + width))
                     open_at = None
-            pos += 1
+            pos += width
         if open_at is None:
             k += 1
             continue
@@ -350,7 +361,7 @@ def find_quotes(text: str, paragraphs: Sequence[tuple[int, int]] | None = None, 
             paragraphs[k] = (cut, p_end)
             continue
         nxt = paragraphs[k + 1] if k + 1 < len(paragraphs) else None
-        if nxt is not None and text[nxt[0]] in OPEN_MARKS + STRAIGHT:
+        if nxt is not None and (text[nxt[0]] in OPEN_MARKS + STRAIGHT or text.startswith(PTB_OPEN, nxt[0])):
             k += 1  # the quote goes on in the next paragraph
             continue
         log.warning("%s: quotation mark at %s is never closed; the quote is taken to the end of its paragraph",
@@ -882,7 +893,7 @@ def _block_candidates(art: _Article, used_cues: set[int]) -> list[_Candidate]:
         if art.text[p_end - 1] != ":":
             continue
         n_start, n_end = art.paragraphs[p + 1]
-        if art.text[n_start] in QUOTE_CHARS:
+        if art.text[n_start] in QUOTE_CHARS + "`":
             continue
         colon = bisect.bisect_left(art.idx, p_end - 1)
         if colon >= art.n or art.quote_of[colon] >= 0:
@@ -1309,8 +1320,8 @@ class _Resolver:
             if cues:
                 for m in self.before(head.i, max_back=600):
                     if m.kind == "person" and m.canonical and not m.plural:
-                        words = set(re.findall(r"\w+", self.description(m).lower()))
-                        if cues <= words:
+                        described = set(re.findall(r"\w+", self.description(m).lower()))
+                        if cues <= described:
                             return m
             if kind == "org" and head.tag_ == "NN":  # 'the company': the last organisation named
                 for m in self.before(head.i, max_back=400):

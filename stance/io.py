@@ -108,7 +108,10 @@ def read_text(path: str | Path) -> str:
         raise InputError(path, "file not found")
     if path.is_dir():
         raise InputError(path, "is a directory, expected a file")
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as err:  # no permission, a socket or device
+        raise InputError(path, f"cannot read the file: {err.strerror or err}") from None
     if data.startswith(UTF16_BOMS):
         raise InputError(path, "the file is UTF-16 encoded (byte-order mark); save it as UTF-8", line=1)
     if b"\x00" in data[:8192]:
@@ -133,7 +136,11 @@ def iter_jsonl(path: str | Path, *, allow_empty: bool = False) -> Iterator[tuple
     if path.is_dir():
         raise InputError(path, "is a directory, expected a JSONL file")
     n = 0
-    with path.open("rb") as handle:
+    try:
+        handle = path.open("rb")
+    except OSError as err:  # no permission, a socket or device
+        raise InputError(path, f"cannot read the file: {err.strerror or err}") from None
+    with handle:
         for lineno, raw in enumerate(handle, start=1):
             if lineno == 1 and raw.startswith(UTF16_BOMS):
                 raise InputError(path, "the file is UTF-16 encoded (byte-order mark); save it as UTF-8", line=1)

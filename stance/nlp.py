@@ -67,26 +67,45 @@ class NameNER:
 
 
 def _name_doc(doc: Any) -> tuple[Any, list[int]]:
+    """A Doc of the proper-noun runs of ``doc`` (each run followed by "."), and for each of its
+    tokens the index of the token it copies (-1 for the separators)."""
+    from spacy.attrs import LOWER, TAG
     from spacy.tokens import Doc
 
+    ids = _tag_ids()
+    arr = doc.to_array([TAG, LOWER]).tolist() if len(doc) else []
+    keep = [tag in ids["names"] for tag, _ in arr]
+    for i in range(1, len(arr) - 1):
+        tag, lower = arr[i]
+        if not keep[i] and keep[i - 1] and ((tag == ids["POS"]) or (lower in ids["particles"] and keep[i + 1])):
+            keep[i] = True  # 'Russia's', 'Ursula von der Leyen'
     words: list[str] = []
     index: list[int] = []
     prev = -2
-    for token in doc:
-        tag = token.tag_
-        particle = token.lower_ in NAME_PARTICLES and prev == token.i - 1 and token.i + 1 < len(doc) \
-            and doc[token.i + 1].tag_ in ("NNP", "NNPS")
-        if tag in ("NNP", "NNPS") or particle or (tag == "POS" and prev == token.i - 1):
-            if prev != token.i - 1 and words:
-                words.append(".")
-                index.append(-1)
-            words.append(token.text)
-            index.append(token.i)
-            prev = token.i
+    for i, kept in enumerate(keep):
+        if not kept:
+            continue
+        if prev != i - 1 and words:
+            words.append(".")
+            index.append(-1)
+        words.append(doc[i].text)
+        index.append(i)
+        prev = i
     if words:
         words.append(".")
         index.append(-1)
     return Doc(doc.vocab, words=words), index
+
+
+@functools.lru_cache(maxsize=1)
+def _tag_ids() -> dict[str, Any]:
+    from spacy.strings import get_string_id
+
+    return {
+        "names": frozenset(get_string_id(t) for t in ("NNP", "NNPS")),
+        "POS": get_string_id("POS"),
+        "particles": frozenset(get_string_id(w) for w in NAME_PARTICLES),
+    }
 
 
 def _copy_entities(doc: Any, mini: Any, index: list[int]) -> None:
@@ -111,17 +130,18 @@ def _register_components() -> None:
     def paragraph_sentences(doc: Any) -> Any:
         """Start a sentence after each paragraph break (a blank line; any newline when the
         text has no blank lines), before the parser decides the other sentence boundaries."""
-        blank_lines = _BLANK_LINE.search(doc.text) is not None
-        after_break = False
-        for token in doc:
-            if token.is_space:
-                newlines = token.text.count("\n")
-                if newlines >= 2 or (newlines == 1 and not blank_lines):
-                    after_break = True
-                continue
-            if after_break:
-                token.is_sent_start = True
-            after_break = False
+        from spacy.attrs import IS_SPACE
+
+        spaces = doc.to_array([IS_SPACE]).nonzero()[0].tolist() if len(doc) else []
+        texts = [doc[i].text for i in spaces]
+        blank_lines = any(t.count("\n") >= 2 for t in texts)
+        for i, text in zip(spaces, texts):
+            newlines = text.count("\n")
+            nxt = i + 1
+            while nxt < len(doc) and doc[nxt].is_space:
+                nxt += 1
+            if nxt < len(doc) and (newlines >= 2 or (newlines == 1 and not blank_lines)):
+                doc[nxt].is_sent_start = True
         return doc
 
     @Language.factory(NAMES_COMPONENT)

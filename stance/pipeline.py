@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError, StanceError
+from .errors import StanceError
 from .io import atomic_write, check_output_dir, iter_jsonl, read_text, write_json, write_jsonl, write_text
 
 log = logging.getLogger(__name__)
@@ -26,32 +26,8 @@ CHUNK_ARTICLES = 100
 
 
 # --------------------------------------------------------------------------- articles
-def iter_articles(paths: Sequence[str | Path]) -> Iterator[dict[str, Any]]:
-    """Articles from .txt files (doc_id = file stem) and JSONL files (``doc_id``, ``text``, metadata)."""
-    seen: dict[str, str] = {}
-    for path in map(Path, paths):
-        if path.suffix in (".jsonl", ".json"):
-            for lineno, obj in iter_jsonl(path):
-                doc_id, text = obj.get("doc_id"), obj.get("text")
-                if not isinstance(doc_id, (str, int)) or isinstance(doc_id, bool) or str(doc_id).strip() == "":
-                    raise InputError(path, "missing or invalid doc_id", line=lineno, field="doc_id")
-                if not isinstance(text, str):
-                    raise InputError(path, "missing or invalid text", line=lineno, field="text")
-                where = f"{path}:{lineno}"
-                if str(doc_id) in seen:
-                    raise InputError(path, f"duplicated doc_id {doc_id!r} (first at {seen[str(doc_id)]})", line=lineno, field="doc_id")
-                seen[str(doc_id)] = where
-                yield {**obj, "doc_id": str(doc_id)}
-        else:
-            doc_id = path.stem
-            if doc_id in seen:
-                raise InputError(path, f"duplicated doc_id {doc_id!r} (first at {seen[doc_id]})", field="doc_id")
-            seen[doc_id] = str(path)
-            yield {"doc_id": doc_id, "text": read_text(path)}
-
-
-def _chunks(articles: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
-    chunk: list[dict[str, Any]] = []
+def _chunks(articles: Iterator[tuple[str, str, dict[str, Any]]], size: int) -> Iterator[list[tuple[str, str, dict[str, Any]]]]:
+    chunk: list[tuple[str, str, dict[str, Any]]] = []
     for article in articles:
         chunk.append(article)
         if len(chunk) == size:
@@ -114,7 +90,7 @@ def run_pipeline(
     """``stance run``: extract, map parties, classify, and write statements, tables and a report."""
     from tqdm.auto import tqdm
 
-    from .extraction import extract_statements
+    from .extraction import extract_many, iter_articles
     from .model import StanceClassifier
     from .nlp import load_nlp
     from .parties import load_parties
@@ -160,11 +136,7 @@ def run_pipeline(
         part = parts / f"part-{index:06d}.jsonl"
         if part.exists():
             continue  # written by an earlier, interrupted run
-        statements: list[dict[str, Any]] = []
-        for article in chunk:
-            metadata = {k: v for k, v in article.items() if k not in ("doc_id", "text")}
-            found = extract_statements(article["text"], article["doc_id"], nlp=nlp, parties=party_config, metadata=metadata)
-            statements.extend(classification_input(s, party_config) for s in found)
+        statements = [classification_input(s, party_config) for s in extract_many(chunk, nlp=nlp, parties=party_config)]
         if statements:
             statements = clf.predict_records(statements, label_field=label_field, batch_size=batch_size)
         write_jsonl(part, statements)

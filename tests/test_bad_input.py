@@ -37,10 +37,6 @@ GOLD = jsonl(rec(1, stance="neutral"), rec(2, stance="negative"), rec(3, stance=
 ARTICLE = "Vladimir Putin said on Tuesday that the talks had been useful."
 ARTICLES = jsonl({"doc_id": "a1", "text": ARTICLE})
 BINARY = b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + bytes(range(256))  # a zip header: NUL bytes at once
-# stance extract streams the articles into spaCy under its progress bar, so a bad article is found after the
-# bar is drawn (stderr: "extract: 0article [...]" before the error line). Needs a fix in stance/extraction.py
-# (check every article before extracting, as run_pipeline does); strict, so the mark goes when it is fixed.
-EXTRACT_BAR = pytest.mark.xfail(strict=True, reason="extract draws its progress bar before validating articles")
 PARTY_UNKNOWN_FIELD = "parties:\n  US:\n    name: United States\n    colour: blue\n  RU:\n    name: Russia\n"
 
 
@@ -57,9 +53,8 @@ class Case:
     model: str | None = None
 
 
-def case(name: str, argv: list[str], files: dict[str, str | bytes], *expect: str, model: str | None = None,
-         marks: object = ()) -> object:
-    return pytest.param(Case(argv, files, expect, model), id=name, marks=marks)
+def case(name: str, argv: list[str], files: dict[str, str | bytes], *expect: str, model: str | None = None) -> object:
+    return pytest.param(Case(argv, files, expect, model), id=name)
 
 
 PREDICT = ["predict", "--model", "{model}", "--input", "{tmp}/in.jsonl", "--output", "{out}/pred.jsonl"]
@@ -208,11 +203,11 @@ CASES = [
          "model.safetensors", "missing", model="drop:model.safetensors"),
     # ---------------------------------------------------------------- extract and run: articles, parties, gold
     case("extract-article-without-text", EXTRACT, {"articles.jsonl": jsonl({"doc_id": "a1", "title": "no text"})},
-         "articles.jsonl:1:", "field 'text'", marks=EXTRACT_BAR),
+         "articles.jsonl:1:", "field 'text'"),
     case("extract-duplicated-doc-id", EXTRACT, {"articles.jsonl": TWICE},
-         "articles.jsonl:2:", "field 'doc_id'", "duplicated doc_id 'a1'", marks=EXTRACT_BAR),
+         "articles.jsonl:2:", "field 'doc_id'", "duplicated doc_id 'a1'"),
     case("extract-txt-invalid-utf8", ["extract", "{tmp}/a1.txt", "--output", "{out}/statements.jsonl"],
-         {"a1.txt": b"Putin said \xff."}, "a1.txt:1:", "invalid UTF-8", marks=EXTRACT_BAR),
+         {"a1.txt": b"Putin said \xff."}, "a1.txt:1:", "invalid UTF-8"),
     case("extract-missing-articles", EXTRACT, {}, "articles.jsonl", "file not found"),
     case("extract-party-unknown-field", [*EXTRACT, "--parties", "{tmp}/parties.yaml"],
          {"articles.jsonl": ARTICLES, "parties.yaml": PARTY_UNKNOWN_FIELD}, "parties.yaml", "field 'parties.US'",
@@ -340,6 +335,20 @@ def test_an_output_path_that_cannot_be_written_is_one_clear_line(argv, expect, t
     assert expect in err and "Traceback" not in err
     assert files_under(tmp_path) == before  # nothing written, no temporary file
     assert (tmp_path / "gold.jsonl").read_text(encoding="utf-8") == GOLD
+
+
+@pytest.mark.parametrize("argv", [PREDICT, [*TRAIN[:1], "{tmp}/in.jsonl", *TRAIN[2:]]], ids=["jsonl", "text"])
+def test_a_file_that_cannot_be_read_is_one_clear_line(argv, tiny_model, tmp_path, capsys):
+    import socket
+
+    unreadable = tmp_path / "in.jsonl"  # a unix socket: it exists, but open() fails
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(unreadable))
+        code = main([fill(a, tmp=tmp_path, out=tmp_path / "out", model=tiny_model) for a in argv])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("error: ") and len(err.strip().splitlines()) == 1, err
+    assert "in.jsonl: cannot read the file: No such device or address" in err
+    assert not (tmp_path / "out").exists()
 
 
 def test_there_are_at_least_thirty_cases_over_every_command_that_reads_files():

