@@ -68,7 +68,7 @@ from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from .errors import InputError
-from .io import atomic_write, iter_jsonl, read_text, write_json, write_jsonl, write_text
+from .io import atomic_write, iter_jsonl, parse_json_line, read_text, write_json, write_jsonl, write_text
 from .schema import Statement, statement_key, validate_statement
 
 log = logging.getLogger(__name__)
@@ -611,18 +611,8 @@ def _read_doccano_zip(path: Path, label_field: str) -> Iterator[Annotation]:
         for name in sorted(n for n in archive.namelist() if n.endswith((".jsonl", ".json"))):
             member = f"{path}!{name}"
             text = archive.read(name).decode("utf-8-sig")
-            lines = ((i, _json_line(line, member, i)) for i, line in enumerate(text.splitlines(), 1) if line.strip())
+            lines = ((i, parse_json_line(line, member, i)) for i, line in enumerate(text.splitlines(), 1) if line.strip())
             yield from _doccano_lines(lines, member, Path(name).stem, label_field)
-
-
-def _json_line(line: str, path: str, lineno: int) -> dict[str, Any]:
-    try:
-        obj = json.loads(line)
-    except json.JSONDecodeError as err:
-        raise InputError(path, f"malformed JSON: {err.msg} at column {err.colno}", line=lineno) from None
-    if not isinstance(obj, dict):
-        raise InputError(path, f"expected a JSON object, got {type(obj).__name__}", line=lineno)
-    return obj
 
 
 def _doccano_lines(

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError, StanceError
-from .io import iter_jsonl, read_text
+from .io import iter_jsonl, iter_lines, read_text
 from .schema import Statement, iter_statements, read_statements, validate_statement
 
 log = logging.getLogger(__name__)
@@ -217,19 +217,9 @@ def dataset_labels(spec: str) -> list[str]:
 # --------------------------------------------------------------------------- line reading
 def _iter_lines(path: Path) -> Iterator[tuple[int, str]]:
     """``(line_number, line)`` without its newline, for each non-blank line of a UTF-8 text file."""
-    if not path.is_file():
-        raise InputError(path, "file not found" if not path.exists() else "expected a file")
-    with path.open("rb") as handle:
-        for lineno, raw in enumerate(handle, start=1):
-            if b"\x00" in raw:
-                raise InputError(path, "binary data (NUL bytes), expected text", line=lineno)
-            try:
-                line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
-            except UnicodeDecodeError as err:
-                raise InputError(path, f"invalid UTF-8 at column {err.start + 1}", line=lineno) from None
-            line = line.rstrip("\r\n")
-            if line.strip():
-                yield lineno, line
+    if path.exists() and not path.is_file():
+        raise InputError(path, "expected a file")
+    return iter_lines(path)
 
 
 def _read_json(path: Path) -> Any:

@@ -123,19 +123,17 @@ def read_text(path: str | Path) -> str:
         raise InputError(path, f"invalid UTF-8 at byte {err.start}", line=line) from None
 
 
-def iter_jsonl(path: str | Path, *, allow_empty: bool = False) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Yield ``(line_number, object)`` for each non-blank line of a JSONL file.
+def iter_lines(path: str | Path, *, what: str = "text") -> Iterator[tuple[int, str]]:
+    """Yield ``(line_number, line)`` (newline stripped) for each non-blank line of a UTF-8 text file.
 
-    Raises InputError naming the file and line for malformed JSON, a line that is not an
-    object, invalid UTF-8, a binary file, and (unless ``allow_empty``) a file with no rows.
-    Streams: the file is never held in memory whole.
+    Raises InputError naming the file and line for a missing or unreadable file, a folder, UTF-16,
+    binary data (NUL bytes) and invalid UTF-8. Streams: the file is never held in memory whole.
     """
     path = Path(path)
     if not path.exists():
         raise InputError(path, "file not found")
     if path.is_dir():
-        raise InputError(path, "is a directory, expected a JSONL file")
-    n = 0
+        raise InputError(path, f"is a directory, expected a {what} file")
     try:
         handle = path.open("rb")
     except OSError as err:  # no permission, a socket or device
@@ -145,21 +143,37 @@ def iter_jsonl(path: str | Path, *, allow_empty: bool = False) -> Iterator[tuple
             if lineno == 1 and raw.startswith(UTF16_BOMS):
                 raise InputError(path, "the file is UTF-16 encoded (byte-order mark); save it as UTF-8", line=1)
             if b"\x00" in raw:
-                raise InputError(path, "binary data (NUL bytes), expected JSON lines", line=lineno)
+                raise InputError(path, f"binary data (NUL bytes), expected {what}", line=lineno)
             try:
                 line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
             except UnicodeDecodeError as err:
                 raise InputError(path, f"invalid UTF-8 at column {err.start + 1}", line=lineno) from None
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise InputError(path, f"malformed JSON: {err.msg} at column {err.colno}", line=lineno) from None
-            if not isinstance(obj, dict):
-                raise InputError(path, f"expected a JSON object, got {type(obj).__name__}", line=lineno)
-            n += 1
-            yield lineno, obj
+            line = line.rstrip("\r\n")
+            if line.strip():
+                yield lineno, line
+
+
+def parse_json_line(line: str, path: str | Path | None, lineno: int | None) -> dict[str, Any]:
+    """One JSONL line as an object; malformed JSON or a non-object is an InputError naming file and line."""
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as err:
+        raise InputError(path, f"malformed JSON: {err.msg} at column {err.colno}", line=lineno) from None
+    if not isinstance(obj, dict):
+        raise InputError(path, f"expected a JSON object, got {type(obj).__name__}", line=lineno)
+    return obj
+
+
+def iter_jsonl(path: str | Path, *, allow_empty: bool = False) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield ``(line_number, object)`` for each non-blank line of a JSONL file.
+
+    Errors as :func:`iter_lines`, plus malformed JSON, a line that is not an object, and (unless
+    ``allow_empty``) a file with no rows.
+    """
+    n = 0
+    for lineno, line in iter_lines(path, what="JSON lines"):
+        n += 1
+        yield lineno, parse_json_line(line, path, lineno)
     if n == 0 and not allow_empty:
         raise InputError(path, "file is empty: no JSON lines")
 

@@ -207,8 +207,15 @@ def fit(clf: Any, data: RunData, config: Config, out: Path, *, resume: bool = Fa
     Deterministic on CPU for a given seed, and resumable: a checkpoint (weights, optimiser, scheduler, RNG
     state, position in the epoch) is written every ``checkpoint_every`` steps, and ``resume=True`` continues
     from it to the same result as an uninterrupted run.
+
+    Under ``accelerate launch`` with several processes (GPUs, nodes, or CPU processes), each process takes
+    its share ``idx[rank::world_size]`` of every batch and the loss is scaled so that the averaged gradient
+    is the one-process gradient of the whole batch: the batch size, schedule and results stay those of one
+    process (within float noise and dropout randomness). Evaluation, the best model and checkpoints are
+    written by the main process only.
     """
     import torch
+    from accelerate import Accelerator
     from safetensors.torch import load_file
     from tqdm.auto import tqdm
     from transformers import get_linear_schedule_with_warmup
@@ -218,8 +225,11 @@ def fit(clf: Any, data: RunData, config: Config, out: Path, *, resume: bool = Fa
     tc, lf = config.train, config.label_field
     if tc.num_threads:
         torch.set_num_threads(tc.num_threads)
+    accelerator = Accelerator()
+    rank, world, main = accelerator.process_index, accelerator.num_processes, accelerator.is_main_process
+    clf.device = str(accelerator.device)
     model = clf.model
-    device = clf.device
+    device = accelerator.device
     encoded = clf.tokenize(data.train)
     y = torch.tensor([clf.label2id[r[lf]] for r in data.train])
     n = len(data.train)
@@ -235,12 +245,16 @@ def fit(clf: Any, data: RunData, config: Config, out: Path, *, resume: bool = Fa
     ]
     optimizer = torch.optim.AdamW(groups, lr=tc.learning_rate)
     scheduler = get_linear_schedule_with_warmup(optimizer, int(tc.warmup_ratio * total_steps), total_steps)
+    # the model is wrapped for gradient sync (one process: unchanged); the scheduler is not prepared,
+    # since it steps once per global batch whatever the number of processes
+    model, optimizer = accelerator.prepare(model, optimizer)
+    class_weight = loss_fn.weight
 
     ckpt_dir = out / "checkpoint"
     step, best, history, running = 0, -1.0, [], 0.0
     if resume:
         state = torch.load(ckpt_dir / "state.pt", weights_only=True)
-        model.load_state_dict(load_file(ckpt_dir / "model" / "model.safetensors"), strict=False)
+        clf.model.load_state_dict(load_file(ckpt_dir / "model" / "model.safetensors"), strict=False)
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
         torch.set_rng_state(state["torch_rng"])
@@ -258,9 +272,26 @@ def fit(clf: Any, data: RunData, config: Config, out: Path, *, resume: bool = Fa
         model.train()
         return float(m["macro_f1"])
 
+    def batch_loss(idx: list[int]) -> tuple[Any, float]:
+        """This process's loss on its share of the batch ``idx``, and the batch's mean loss (for the log)."""
+        if world == 1:
+            batch = clf.tokenizer.pad([{k: encoded[k][i] for k in keys} for i in idx], return_tensors="pt")
+            batch = {k: v.to(device) for k, v in batch.items()}
+            loss = loss_fn(model(**batch).logits, y[idx].to(device))
+            return loss, loss.item()
+        mine, scale = idx[rank::world], 1.0
+        if not mine:  # fewer examples than processes: every process must still take part in the step
+            mine, scale = idx[:1], 0.0
+        batch = clf.tokenizer.pad([{k: encoded[k][i] for k in keys} for i in mine], return_tensors="pt")
+        batch = {k: v.to(device) for k, v in batch.items()}
+        total = class_weight.cpu()[y[idx]].sum().item() if class_weight is not None else len(idx)
+        summed = torch.nn.functional.cross_entropy(model(**batch).logits, y[mine].to(device), weight=class_weight, reduction="sum")
+        loss = summed * (scale * world / total)  # gradients are averaged over processes: sum / total overall
+        return loss, accelerator.reduce(loss.detach(), reduction="mean").item()
+
     eval_every = tc.eval_every or steps_per_epoch
     keys = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in encoded]
-    bar = tqdm(total=total_steps, initial=step, desc="train", unit="step", dynamic_ncols=True)
+    bar = tqdm(total=total_steps, initial=step, desc="train", unit="step", dynamic_ncols=True, disable=not main)
     model.train()
     t0 = time.time()
     while step < total_steps:
@@ -269,21 +300,18 @@ def fit(clf: Any, data: RunData, config: Config, out: Path, *, resume: bool = Fa
         for b in range(offset, steps_per_epoch):
             if step >= total_steps:
                 break
-            idx = batches[b]
-            batch = clf.tokenizer.pad([{k: encoded[k][i] for k in keys} for i in idx], return_tensors="pt")
-            batch = {k: v.to(device) for k, v in batch.items()}
-            logits = model(**batch).logits
-            loss = loss_fn(logits, y[idx].to(device))
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), tc.max_grad_norm)
+            loss, loss_value = batch_loss(batches[b])
+            accelerator.backward(loss)
+            accelerator.clip_grad_norm_(model.parameters(), tc.max_grad_norm)
             optimizer.step()
             scheduler.step()
             optimizer.zero_grad(set_to_none=True)
             step += 1
-            running = 0.9 * running + 0.1 * loss.item() if step > 1 else loss.item()
+            running = 0.9 * running + 0.1 * loss_value if step > 1 else loss_value
             bar.update(1)
             bar.set_postfix(loss=f"{running:.3f}", epoch=f"{step / steps_per_epoch:.2f}")
-            if step % eval_every == 0 or step == total_steps:
+            # evaluation, the best model and checkpoints: the main process's job
+            if main and (step % eval_every == 0 or step == total_steps):
                 score = evaluate_dev()
                 history.append({"step": step, "epoch": round(step / steps_per_epoch, 3), "dev_macro_f1": score, "loss": running})
                 log.info("step %d: dev macro-F1 %.4f (loss %.4f)", step, score, running)
@@ -291,7 +319,7 @@ def fit(clf: Any, data: RunData, config: Config, out: Path, *, resume: bool = Fa
                     best = score if dev_records else best
                     clf.save_pretrained(out / "model")
                     log.info("saved new best model (dev macro-F1 %.4f)", score)
-            if step % tc.checkpoint_every == 0 or step == total_steps:
+            if main and (step % tc.checkpoint_every == 0 or step == total_steps):
                 _save_checkpoint(
                     clf,
                     ckpt_dir,
@@ -305,6 +333,8 @@ def fit(clf: Any, data: RunData, config: Config, out: Path, *, resume: bool = Fa
                         "running_loss": running,
                     },
                 )
+            if world > 1 and (step % eval_every == 0 or step % tc.checkpoint_every == 0 or step == total_steps):
+                accelerator.wait_for_everyone()
     bar.close()
     model.eval()
     elapsed = time.time() - t0
@@ -411,20 +441,31 @@ def evaluate_systems(clf: Any, data: RunData, config: Config, out: Path) -> dict
 
 # --------------------------------------------------------------------------- the run
 def run_training(config: Config, output_dir: str | Path | None = None, *, overwrite: bool = False, resume: bool = False) -> dict[str, Any]:
-    """``stance train``: train, select on dev, score model and baselines on the test sets, write the run folder."""
+    """``stance train``: train, select on dev, score model and baselines on the test sets, write the run folder.
+
+    Under ``accelerate launch`` every process trains (see :func:`fit`); the main process alone writes the
+    run folder and returns the metrics, the others return ``{"process_index": i, "table": <a note>}``.
+    """
+    from accelerate import PartialState
+
     from .model import StanceClassifier
 
+    state = PartialState()  # one process, unless started by `accelerate launch`
+    main = state.is_main_process
     out = check_output_dir(output_dir or Path("runs") / config.name)
     existed = out.exists()
-    prepare_run_dir(out, overwrite=overwrite, resume=resume)
-    (out / COMPLETE).unlink(missing_ok=True)
-    handler = _add_log_file(out / "train.log")
+    if main:
+        prepare_run_dir(out, overwrite=overwrite, resume=resume)
+        (out / COMPLETE).unlink(missing_ok=True)
+    state.wait_for_everyone()
+    handler = _add_log_file(out / "train.log") if main else None
     t0 = time.time()
     discard = False
     try:
         set_seed(config.seed)
         data = load_run_data(config)
-        save_config(config, out / "config.yaml")
+        if main:
+            save_config(config, out / "config.yaml")
         clf = StanceClassifier.from_pretrained(
             config.model.name_or_path,
             labels=data.labels,
@@ -437,7 +478,11 @@ def run_training(config: Config, output_dir: str | Path | None = None, *, overwr
         clf.display_alias = dict(config.evaluation.display_alias)
         if config.train.epochs > 0 or config.train.max_steps:
             training = fit(clf, data, config, out, resume=resume)
+            if not main:
+                return {"process_index": state.process_index, "table": f"process {state.process_index}: trained; results in {out}"}
             clf = StanceClassifier.from_pretrained(out / "model")
+        elif not main:
+            return {"process_index": state.process_index, "table": f"process {state.process_index}: nothing to train"}
         else:
             training = {"steps": 0}
             clf.save_pretrained(out / "model")
@@ -455,11 +500,12 @@ def run_training(config: Config, output_dir: str | Path | None = None, *, overwr
         return metrics
     except StanceError:
         # bad input (data, model folder) found before any checkpoint: leave no half-made run folder behind
-        discard = not resume and not (out / "checkpoint").exists()
+        discard = main and not resume and not (out / "checkpoint").exists()
         raise
     finally:
-        logging.getLogger("stance").removeHandler(handler)
-        handler.close()
+        if handler is not None:
+            logging.getLogger("stance").removeHandler(handler)
+            handler.close()
         if discard:
             shutil.rmtree(out, ignore_errors=True)
             if existed:

@@ -1,0 +1,66 @@
+"""Print the benchmark table of docs/results.md from finished run folders.
+
+    python scripts/results_table.py runs/dse runs/newsmtsc
+
+For each run: every test set with the fine-tuned model and the baselines (macro-F1 and accuracy with
+95% bootstrap CIs), and the paired tests of the model against TF-IDF + LR (exact McNemar, paired
+bootstrap of the macro-F1 difference). Reads only what the runs wrote.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from stance.results import load_run
+
+
+def _ci(m: dict, key: str) -> str:
+    ci = m.get("ci", {}).get(key)
+    value = m.get(key)
+    if value is None:
+        return "n/a"
+    return f"{value:.3f} [{ci['low']:.3f}, {ci['high']:.3f}]" if ci else f"{value:.3f}"
+
+
+def run_section(path: Path) -> str:
+    run = load_run(path)
+    metrics, config = run.metrics, run.config
+    lines = [
+        f"### `{path.name}`: {', '.join(config['data']['train'])}",
+        "",
+        f"{metrics.get('n_train')} training examples; {metrics['training'].get('steps')} steps; "
+        f"best dev macro-F1 {metrics['dev'].get('best_macro_f1'):.3f}; wall time {metrics.get('wall_seconds', 0) / 60:.0f} min.",
+        "",
+        "| test set | system | n | macro-F1 [95% CI] | accuracy [95% CI] |",
+        "| --- | --- | ---: | ---: | ---: |",
+    ]
+    for spec, m in metrics["test"].items():
+        lines.append(f"| `{spec}` | fine-tuned encoder | {m['n']} | {_ci(m, 'macro_f1')} | {_ci(m, 'accuracy')} |")
+        for name, per_set in metrics.get("baselines", {}).items():
+            b = per_set[spec]
+            lines.append(f"| | {name} | {b['n']} | {_ci(b, 'macro_f1')} | {_ci(b, 'accuracy')} |")
+    lines += ["", "| test set | encoder vs TF-IDF + LR: macro-F1 difference [95% CI] | paired bootstrap p | McNemar exact p (b, c) |",
+              "| --- | ---: | ---: | ---: |"]
+    for spec, comparisons in metrics.get("comparisons", {}).items():
+        c = comparisons.get("model_vs_tfidf_lr")
+        if not c:
+            continue
+        pb, mc = c["paired_bootstrap_macro_f1"], c["mcnemar"]
+        lines.append(
+            f"| `{spec}` | {pb['delta']:+.3f} [{pb['low']:+.3f}, {pb['high']:+.3f}] | {pb['p_value']:.4f} | "
+            f"{mc['p_value']:.2g} ({mc['b']}, {mc['c']}) |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("runs", nargs="+", type=Path)
+    args = parser.parse_args(argv)
+    sys.stdout.write("\n".join(run_section(p) for p in args.runs))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
