@@ -166,7 +166,7 @@ def format_table(result: dict[str, Any]) -> str:
     ]
     for v in variants:
         speed = f"{result[f'{v}_per_s'] / base:.2f}" if base else "-"
-        agree = "1.0000 (ref)" if v == "fp32" else f"{result.get(f'{v}_agreement', float('nan')):.4f}"
+        agree = "(ref)" if v == "fp32" else f"{result.get(f'{v}_agreement', float('nan')):.4f}"
         lines.append(f"{v:<10}{result[f'{v}_per_s']:>14.1f}{result[f'{v}_per_cpu_s']:>11.1f}{speed:>12}{agree:>11}"
                      f"{result['peak_rss_mb_by_variant'][v]:>13.0f}")
     return "\n".join(lines)

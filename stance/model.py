@@ -259,7 +259,7 @@ class StanceClassifier:
 
         if self.device != "cpu":
             raise StanceError("int8 dynamic quantization runs on the CPU only")
-        self.model = quantize_dynamic(self.model, {torch.nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8)
+        self.model = quantize_dynamic(self.model, {torch.nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8, inplace=True)
         self.model.eval()
 
     # ------------------------------------------------------------------ encoding

@@ -66,10 +66,12 @@ def classification_input(statement: dict[str, Any], parties: Any | None) -> dict
 
 
 # --------------------------------------------------------------------------- the run
-def _run_key(articles: Sequence[str | Path], model: str, parties: str | None) -> str:
+def _run_key(articles: Sequence[str | Path], model: str, parties: str | None, quantize: str | None = None) -> str:
     h = hashlib.sha256()
     for item in (*map(str, articles), str(model), str(parties)):
         h.update(item.encode() + b"\0")
+    if quantize:  # parts classified at another precision must not be mixed in
+        h.update(f"quantize={quantize}".encode() + b"\0")
     return h.hexdigest()[:16]
 
 
@@ -104,9 +106,10 @@ def run_pipeline(
     if gold is not None:
         read_statements(gold, label_field=label_field, require_label=True)
     n_total = sum(1 for _ in iter_articles(articles))
-    key = _run_key(articles, model, parties)
+    key = _run_key(articles, model, parties, quantize)
     manifest = out / "run.json"
-    if out.exists() and any(out.iterdir()):
+    # temporary files (".name.*.tmp") do not count: another shard of the same run may be writing run.json
+    if out.exists() and any(not p.name.startswith(".") for p in out.iterdir()):
         try:
             previous = json.loads(manifest.read_text(encoding="utf-8")) if manifest.exists() else None
         except (ValueError, UnicodeDecodeError):
@@ -126,6 +129,9 @@ def run_pipeline(
     nlp = load_nlp()
     parts = out / "parts"
     parts.mkdir(exist_ok=True)
+    if shard_n == 1:  # no other shard is writing here: clear what a killed run left half-written
+        for stale in (*out.glob(".*.tmp"), *parts.glob(".*.tmp")):
+            stale.unlink(missing_ok=True)
     t0 = time.time()
     n_articles = n_statements = 0
     bar = tqdm(total=n_total, desc="articles", unit="article", dynamic_ncols=True)
@@ -136,6 +142,8 @@ def run_pipeline(
         part = parts / f"part-{index:06d}.jsonl"
         if part.exists():
             continue  # written by an earlier, interrupted run
+        for stale in parts.glob(f".{part.name}.*.tmp"):  # left by a run killed while writing this part
+            stale.unlink(missing_ok=True)
         statements = [classification_input(s, party_config) for s in extract_many(chunk, nlp=nlp, parties=party_config)]
         if statements:
             statements = clf.predict_records(statements, label_field=label_field, batch_size=batch_size)

@@ -201,6 +201,15 @@ def _save_checkpoint(clf: Any, path: Path, state: dict[str, Any]) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def _cpu_only() -> bool:
+    """Train on the CPU (Accelerate's ``cpu``): asked for with ``accelerate launch --cpu``, or no GPU.
+    Under torchrun-style launchers this makes CPU processes one distributed (gloo) job."""
+    import torch
+    from accelerate.utils import parse_flag_from_env
+
+    return parse_flag_from_env("ACCELERATE_USE_CPU") or not torch.cuda.is_available()
+
+
 def fit(clf: Any, data: RunData, config: Config, out: Path, *, resume: bool = False) -> dict[str, Any]:
     """Fine-tune ``clf`` on ``data.train``; keep the best dev macro-F1 model in ``out/model``.
 
@@ -225,7 +234,7 @@ def fit(clf: Any, data: RunData, config: Config, out: Path, *, resume: bool = Fa
     tc, lf = config.train, config.label_field
     if tc.num_threads:
         torch.set_num_threads(tc.num_threads)
-    accelerator = Accelerator()
+    accelerator = Accelerator(cpu=_cpu_only())
     rank, world, main = accelerator.process_index, accelerator.num_processes, accelerator.is_main_process
     clf.device = str(accelerator.device)
     model = clf.model
@@ -251,7 +260,7 @@ def fit(clf: Any, data: RunData, config: Config, out: Path, *, resume: bool = Fa
     class_weight = loss_fn.weight
 
     ckpt_dir = out / "checkpoint"
-    step, best, history, running = 0, -1.0, [], 0.0
+    step, best, history, running, seconds_before = 0, -1.0, [], 0.0, 0.0
     if resume:
         state = torch.load(ckpt_dir / "state.pt", weights_only=True)
         clf.model.load_state_dict(load_file(ckpt_dir / "model" / "model.safetensors"), strict=False)
@@ -260,6 +269,7 @@ def fit(clf: Any, data: RunData, config: Config, out: Path, *, resume: bool = Fa
         torch.set_rng_state(state["torch_rng"])
         step, best, history = state["step"], state["best"], json.loads(state["history"])
         running = state["running_loss"]
+        seconds_before = state.get("train_seconds", 0.0)
         log.info("resumed from step %d of %d (best dev macro-F1 so far %.4f)", step, total_steps, best)
 
     dev_records = [r for records in data.dev.values() for r in records]
@@ -331,14 +341,15 @@ def fit(clf: Any, data: RunData, config: Config, out: Path, *, resume: bool = Fa
                         "best": best,
                         "history": json.dumps(history),
                         "running_loss": running,
+                        "train_seconds": seconds_before + time.time() - t0,
                     },
                 )
             if world > 1 and (step % eval_every == 0 or step % tc.checkpoint_every == 0 or step == total_steps):
                 accelerator.wait_for_everyone()
     bar.close()
     model.eval()
-    elapsed = time.time() - t0
-    log.info("training done: %d steps in %.0f s", step, elapsed)
+    elapsed = seconds_before + time.time() - t0
+    log.info("training done: %d steps in %.0f s (counting interrupted parts)", step, elapsed)
     return {"steps": step, "best_dev_macro_f1": best, "history": history, "train_seconds": round(elapsed, 1)}
 
 
@@ -450,7 +461,7 @@ def run_training(config: Config, output_dir: str | Path | None = None, *, overwr
 
     from .model import StanceClassifier
 
-    state = PartialState()  # one process, unless started by `accelerate launch`
+    state = PartialState(cpu=_cpu_only())  # one process, unless started by `accelerate launch` or torchrun
     main = state.is_main_process
     out = check_output_dir(output_dir or Path("runs") / config.name)
     existed = out.exists()
