@@ -92,7 +92,7 @@ def make_articles(n: int, output: str | Path, *, seed: int = 0, max_sentences: i
             article = make_article(i, rng, articles, seed_text, by_story, max_sentences)
             words += len(str(article["text"]).split())
             handle.write(json.dumps(article, ensure_ascii=False) + "\n")
-    log.info("wrote %d articles (%d words, %.0f a article) from %d real articles to %s",
+    log.info("wrote %d articles (%d words, %.0f per article) from %d real articles to %s",
              n, words, words / max(n, 1), len(articles), output)
     return {"articles": n, "words": words, "source_articles": len(articles)}
 

@@ -30,7 +30,8 @@ def run_section(path: Path) -> str:
         f"### `{path.name}`: {', '.join(config['data']['train'])}",
         "",
         f"{metrics.get('n_train')} training examples; {metrics['training'].get('steps')} steps; "
-        f"best dev macro-F1 {metrics['dev'].get('best_macro_f1'):.3f}; wall time {metrics.get('wall_seconds', 0) / 60:.0f} min.",
+        f"best dev macro-F1 {metrics['dev'].get('best_macro_f1'):.3f}; training {metrics['training'].get('train_seconds', 0) / 60:.0f} min "
+        f"(all parts of an interrupted run); wall time of the last command {metrics.get('wall_seconds', 0) / 60:.0f} min.",
         "",
         "| test set | system | n | macro-F1 [95% CI] | accuracy [95% CI] |",
         "| --- | --- | ---: | ---: | ---: |",
