@@ -30,9 +30,14 @@ from typing import Any
 
 import numpy as np
 
+# imported here, not where they are used: a run lasting hours must not import a module that was
+# edited on disk in the meantime (a half-old, half-new program)
+from .baselines import BaselineClassifier
 from .config import Config, save_config
 from .errors import ConfigError, InputError, StanceError
+from .evaluate import results_table, score_labels
 from .io import check_output_dir, write_json, write_jsonl, write_text
+from .metrics import classification_metrics, mcnemar_exact, paired_bootstrap
 
 log = logging.getLogger(__name__)
 
@@ -229,7 +234,6 @@ def fit(clf: Any, data: RunData, config: Config, out: Path, *, resume: bool = Fa
     from tqdm.auto import tqdm
     from transformers import get_linear_schedule_with_warmup
 
-    from .metrics import classification_metrics
 
     tc, lf = config.train, config.label_field
     if tc.num_threads:
@@ -357,13 +361,11 @@ def fit(clf: Any, data: RunData, config: Config, out: Path, *, resume: bool = Fa
 def score_predictions(
     gold: Sequence[str], pred: Sequence[str], labels: Sequence[str], config: Config
 ) -> dict[str, Any]:
-    from .evaluate import score_labels
 
     return score_labels(list(gold), list(pred), list(labels), n_bootstrap=config.evaluation.n_bootstrap, seed=config.seed)
 
 
 def paired_tests(gold: Sequence[str], pred_a: Sequence[str], pred_b: Sequence[str], config: Config) -> dict[str, Any]:
-    from .metrics import mcnemar_exact, paired_bootstrap
 
     return {
         "mcnemar": mcnemar_exact(list(gold), list(pred_a), list(pred_b)),
@@ -406,8 +408,6 @@ def restricted_argmax(proba: np.ndarray, labels: Sequence[str], allowed: Sequenc
 
 def evaluate_systems(clf: Any, data: RunData, config: Config, out: Path) -> dict[str, Any]:
     """Score the model and the baselines on every test set; paired tests of the model vs each baseline."""
-    from .baselines import BaselineClassifier
-    from .evaluate import results_table
 
     lf = config.label_field
     metrics: dict[str, Any] = {"test": {}, "baselines": {}, "comparisons": {}}
