@@ -41,7 +41,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
         args.output,
         label_field=args.label_field,
         batch_size=args.batch_size,
-        quantize="int8" if args.int8 else None,
+        quantize="int8" if args.int8 else "bf16" if args.bf16 else None,
     )
     return 0
 
@@ -104,7 +104,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         overwrite=args.overwrite,
         shard=args.shard,
         batch_size=args.batch_size,
-        quantize="int8" if args.int8 else None,
+        quantize="int8" if args.int8 else "bf16" if args.bf16 else None,
     )
     return 0
 
@@ -169,6 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--label-field", default="stance", help="field to write the label to")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--int8", action="store_true", help="int8 dynamic quantization (CPU)")
+    p.add_argument("--bf16", action="store_true", help="bfloat16 (GPUs; CPUs with AMX or AVX512-BF16)")
     _add_common(p)
     p.set_defaults(func=cmd_predict)
 
@@ -212,7 +213,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true")
     p.add_argument("--shard", help="i/n: process only shard i of n (array jobs)")
     p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--int8", action="store_true")
+    p.add_argument("--int8", action="store_true", help="int8 dynamic quantization (CPU)")
+    p.add_argument("--bf16", action="store_true", help="bfloat16 (GPUs; CPUs with AMX or AVX512-BF16)")
     _add_common(p)
     p.set_defaults(func=cmd_run)
 
