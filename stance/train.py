@@ -361,12 +361,10 @@ def fit(clf: Any, data: RunData, config: Config, out: Path, *, resume: bool = Fa
 def score_predictions(
     gold: Sequence[str], pred: Sequence[str], labels: Sequence[str], config: Config
 ) -> dict[str, Any]:
-
     return score_labels(list(gold), list(pred), list(labels), n_bootstrap=config.evaluation.n_bootstrap, seed=config.seed)
 
 
 def paired_tests(gold: Sequence[str], pred_a: Sequence[str], pred_b: Sequence[str], config: Config) -> dict[str, Any]:
-
     return {
         "mcnemar": mcnemar_exact(list(gold), list(pred_a), list(pred_b)),
         "paired_bootstrap_macro_f1": paired_bootstrap(
@@ -408,7 +406,6 @@ def restricted_argmax(proba: np.ndarray, labels: Sequence[str], allowed: Sequenc
 
 def evaluate_systems(clf: Any, data: RunData, config: Config, out: Path) -> dict[str, Any]:
     """Score the model and the baselines on every test set; paired tests of the model vs each baseline."""
-
     lf = config.label_field
     metrics: dict[str, Any] = {"test": {}, "baselines": {}, "comparisons": {}}
     preds: dict[str, dict[str, list[str]]] = {"model": {}}
