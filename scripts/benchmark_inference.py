@@ -1,5 +1,8 @@
 """Inference throughput and memory: ``transformers.pipeline`` against ``StanceClassifier`` (fp32, int8, bf16).
 
+``int8`` is the path ``--int8`` takes: dynamic int8, with the statements whose int8 top-two margin is
+under the re-check margin scored again in fp32; ``int8_pure`` is dynamic int8 alone (``--int8-recheck 0``).
+
 All variants classify the same statements (default: the DSE test sentences, encoded as the classifier
 encodes them: entity markers and the ``source -> target`` pair) with the same trained model. Each variant
 runs in its own process, so that its peak RSS is its own; with ``--rounds 2`` or more the variants run
@@ -8,8 +11,8 @@ evens out a changing machine load. The label set of the model does not matter fo
 
     python scripts/benchmark_inference.py --model runs/newsmtsc/model --output runs/bench/inference.json
 
-Prints a table and writes JSON with ``pipeline_per_s``, ``fp32_per_s``, ``int8_per_s``, ``bf16_per_s``,
-``int8_agreement``, ``bf16_agreement`` (argmax agreement with fp32), ``peak_rss_mb`` (the largest of the
+Prints a table and writes JSON with ``pipeline_per_s``, ``fp32_per_s``, ``int8_per_s``, ``int8_pure_per_s``,
+``bf16_per_s``, ``int8_agreement``, ``int8_pure_agreement``, ``bf16_agreement`` (argmax agreement with fp32), ``peak_rss_mb`` (the largest of the
 variants) and the details of every run, machine and load included.
 """
 from __future__ import annotations
@@ -30,7 +33,7 @@ from typing import Any
 
 log = logging.getLogger("benchmark_inference")
 
-VARIANTS = ("pipeline", "fp32", "int8", "bf16")
+VARIANTS = ("pipeline", "fp32", "int8", "int8_pure", "bf16")
 WARMUP = 16
 
 
@@ -40,13 +43,14 @@ def run_variant(variant: str, model: str, dataset: str, limit: int | None, threa
     import torch
 
     from stance.datasets import load_dataset
-    from stance.model import StanceClassifier
+    from stance.model import INT8_RECHECK_MARGIN, StanceClassifier
 
     torch.set_num_threads(threads)
     records = load_dataset(dataset)[:limit]
     t0 = time.perf_counter()
-    quantize = variant if variant in ("int8", "bf16") else None
-    clf = StanceClassifier.from_pretrained(model, quantize=quantize, num_threads=threads)
+    quantize = "int8" if variant.startswith("int8") else "bf16" if variant == "bf16" else None
+    recheck = {"int8_pure": 0.0}.get(variant, INT8_RECHECK_MARGIN)  # int8: close calls re-scored in fp32
+    clf = StanceClassifier.from_pretrained(model, quantize=quantize, num_threads=threads, int8_recheck=recheck)
     if variant == "pipeline":
         from transformers import pipeline
 
@@ -64,6 +68,7 @@ def run_variant(variant: str, model: str, dataset: str, limit: int | None, threa
     load_seconds = time.perf_counter() - t0
     predict(records[:WARMUP])
     t0, c0 = time.perf_counter(), time.process_time()
+    clf.n_rechecked = 0
     pred = predict(records)
     seconds, cpu_seconds = time.perf_counter() - t0, time.process_time() - c0
     return {
@@ -76,6 +81,9 @@ def run_variant(variant: str, model: str, dataset: str, limit: int | None, threa
         "load_seconds": round(load_seconds, 2),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),  # KiB on Linux
         "threads": torch.get_num_threads(),
+        "quantized_engine": torch.backends.quantized.engine if quantize == "int8" else None,
+        "int8_recheck_margin": recheck if quantize == "int8" else None,
+        "rechecked_in_fp32": clf.n_rechecked if quantize == "int8" else None,
         "pred": pred,
     }
 
@@ -146,6 +154,8 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
         result[f"{variant}_per_cpu_s"] = round(statistics.median(r["per_cpu_s"] for r in rs), 2)
         if reference is not None and variant != "fp32":
             result[f"{variant}_agreement"] = agreement(rs[0]["pred"], reference)
+    if "int8" in runs:
+        result["int8_rechecked_share"] = round(runs["int8"][0]["rechecked_in_fp32"] / max(result["n"], 1), 4)
     result["peak_rss_mb"] = max(r["peak_rss_mb"] for rs in runs.values() for r in rs)
     result["peak_rss_mb_by_variant"] = {v: max(r["peak_rss_mb"] for r in rs) for v, rs in runs.items()}
     if "pipeline" in runs:
@@ -169,6 +179,10 @@ def format_table(result: dict[str, Any]) -> str:
         agree = "(ref)" if v == "fp32" else f"{result.get(f'{v}_agreement', float('nan')):.4f}"
         lines.append(f"{v:<10}{result[f'{v}_per_s']:>14.1f}{result[f'{v}_per_cpu_s']:>11.1f}{speed:>12}{agree:>11}"
                      f"{result['peak_rss_mb_by_variant'][v]:>13.0f}")
+    if "int8_rechecked_share" in result:
+        run = result["runs"]["int8"][0]
+        lines.append(f"int8: {result['int8_rechecked_share']:.1%} of the statements re-scored in fp32 "
+                     f"(int8 top-two margin < {run['int8_recheck_margin']}), quantized engine {run['quantized_engine']}")
     return "\n".join(lines)
 
 

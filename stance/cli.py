@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .errors import StanceError
+from .model import INT8_RECHECK_MARGIN
 
 log = logging.getLogger("stance")
 
@@ -42,6 +43,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
         label_field=args.label_field,
         batch_size=args.batch_size,
         quantize="int8" if args.int8 else "bf16" if args.bf16 else None,
+        int8_recheck=args.int8_recheck,
     )
     return 0
 
@@ -105,6 +107,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         shard=args.shard,
         batch_size=args.batch_size,
         quantize="int8" if args.int8 else "bf16" if args.bf16 else None,
+        int8_recheck=args.int8_recheck,
     )
     return 0
 
@@ -169,6 +172,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--label-field", default="stance", help="field to write the label to")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--int8", action="store_true", help="int8 dynamic quantization (CPU)")
+    p.add_argument("--int8-recheck", type=float, default=INT8_RECHECK_MARGIN, metavar="MARGIN",
+                   help="with --int8: score again in fp32 the statements whose top-two margin is under "
+                        "MARGIN (default %(default)s; 0: pure int8)")
     p.add_argument("--bf16", action="store_true", help="bfloat16 (GPUs; CPUs with AMX or AVX512-BF16)")
     _add_common(p)
     p.set_defaults(func=cmd_predict)
@@ -214,6 +220,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--shard", help="i/n: process only shard i of n (array jobs)")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--int8", action="store_true", help="int8 dynamic quantization (CPU)")
+    p.add_argument("--int8-recheck", type=float, default=INT8_RECHECK_MARGIN, metavar="MARGIN",
+                   help="with --int8: score again in fp32 the statements whose top-two margin is under "
+                        "MARGIN (default %(default)s; 0: pure int8)")
     p.add_argument("--bf16", action="store_true", help="bfloat16 (GPUs; CPUs with AMX or AVX512-BF16)")
     _add_common(p)
     p.set_defaults(func=cmd_run)

@@ -12,6 +12,7 @@ import json
 import logging
 import math
 import os
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -26,6 +27,8 @@ log = logging.getLogger(__name__)
 
 STANCE_CONFIG = "stance_config.json"
 REQUIRED_FILES = ("config.json", "model.safetensors")
+# int8: statements whose top-two probability margin is under this are scored again in fp32
+INT8_RECHECK_MARGIN = 0.1
 
 
 @dataclass
@@ -114,6 +117,9 @@ class StanceClassifier:
         self.labels = list(labels)
         self.encoding = encoding
         self.device = device
+        self.fp32_model: Any = None  # kept beside an int8 model to re-score its close calls
+        self.recheck_margin = 0.0
+        self.n_rechecked = 0  # statements re-scored in fp32 so far
         self.label2id = {label: i for i, label in enumerate(self.labels)}
         self.label_alias: dict[str, str] = {}  # gold label name -> model label (e.g. confrontational -> negative)
         self.display_alias: dict[str, str] = {}  # model label -> name shown in reports
@@ -131,11 +137,13 @@ class StanceClassifier:
         device: str | None = None,
         quantize: Literal["int8", "bf16"] | None = None,
         num_threads: int | None = None,
+        int8_recheck: float = INT8_RECHECK_MARGIN,
     ) -> StanceClassifier:
         """Load a saved classifier, or put a new head on an encoder (then ``labels`` is required).
 
         ``name_or_path``: a folder (a run's ``model/``), a Hugging Face id, or ``"default"`` for the
-        packaged all-MiniLM-L6-v2. ``quantize="int8"`` applies torch dynamic quantization (CPU);
+        packaged all-MiniLM-L6-v2. ``quantize="int8"`` applies torch dynamic quantization (CPU), and
+        re-scores in fp32 the statements whose int8 top-two margin is under ``int8_recheck`` (0: never);
         ``quantize="bf16"`` runs the model in bfloat16 (fast on GPUs and on CPUs with AMX or AVX512-BF16,
         slow on others). ``num_threads``: torch's CPU threads; by default the CPUs this process may use.
         """
@@ -213,7 +221,7 @@ class StanceClassifier:
         clf.label_alias = dict(saved.get("label_alias", {}))
         clf.display_alias = dict(saved.get("display_alias", {}))
         if quantize == "int8":
-            clf.quantize_int8()
+            clf.quantize_int8(int8_recheck)
         elif quantize == "bf16":
             clf.model.to(torch.bfloat16)
         elif quantize is not None:
@@ -251,15 +259,32 @@ class StanceClassifier:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
 
-    def quantize_int8(self) -> None:
+    def quantize_int8(self, recheck_margin: float = INT8_RECHECK_MARGIN) -> None:
         """Dynamic int8 quantization of the linear layers (CPU inference): weights per output channel
-        (closer to fp32 than one scale per matrix, at the same speed), activations per batch."""
+        (closer to fp32 than one scale per matrix, at the same speed), activations per batch.
+
+        Dynamic quantization rounds a whole batch's activations with one scale, which moves a small
+        model's close decisions: statements whose int8 top-two probability margin is under
+        ``recheck_margin`` are scored again by the fp32 model, kept beside the int8 one (0 turns the
+        re-check off: pure int8). On CPUs with int8 matrix instructions (AVX512-VNNI, AMX) the
+        quantized kernels use oneDNN, which is faster there than torch's default engine."""
+        import copy
+
         import torch
         from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
 
         if self.device != "cpu":
             raise StanceError("int8 dynamic quantization runs on the CPU only")
-        self.model = quantize_dynamic(self.model, {torch.nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8, inplace=True)
+        if not 0 <= recheck_margin <= 1:
+            raise StanceError(f"int8 recheck margin must be between 0 and 1, got {recheck_margin}")
+        engine = int8_engine()
+        if engine:
+            torch.backends.quantized.engine = engine
+        self.fp32_model = copy.deepcopy(self.model) if recheck_margin > 0 else None
+        self.recheck_margin = recheck_margin
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch.ao's notice that eager quantization moves to torchao
+            self.model = quantize_dynamic(self.model, {torch.nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8, inplace=True)
         self.model.eval()
 
     # ------------------------------------------------------------------ encoding
@@ -300,23 +325,36 @@ class StanceClassifier:
         show_progress_bar: bool = False,
     ) -> np.ndarray:
         """Probabilities, shape (n, len(labels)), in the order of ``records``."""
-        import torch
-        from tqdm.auto import tqdm
-
         records = _as_records(records)
         out = np.zeros((len(records), len(self.labels)), dtype=np.float32)
         if not records:
             return out
         encoded = self.tokenize(records)
-        self.model.eval()
-        batches = self._batches(encoded, batch_size)
-        total = (len(records) + batch_size - 1) // batch_size
-        with torch.inference_mode():
-            for idx, batch in tqdm(batches, total=total, disable=not show_progress_bar, desc="predict", unit="batch"):
-                batch = {k: v.to(self.device) for k, v in batch.items()}
-                logits = self.model(**batch).logits
-                out[idx] = torch.softmax(logits.float(), dim=-1).cpu().numpy()
+        self._forward(self.model, encoded, list(range(len(records))), out, batch_size, show_progress_bar)
+        if self.fp32_model is not None and self.recheck_margin > 0:
+            top2 = np.sort(out, axis=1)[:, -2:] if out.shape[1] > 1 else np.hstack([np.zeros_like(out), out])
+            close = np.flatnonzero(top2[:, 1] - top2[:, 0] < self.recheck_margin).tolist()
+            self.n_rechecked += len(close)
+            if close:
+                log.debug("re-scoring %d of %d statements in fp32 (int8 margin < %.2f)", len(close), len(out), self.recheck_margin)
+                self._forward(self.fp32_model, encoded, close, out, batch_size, False)
         return out
+
+    def _forward(self, model: Any, encoded: dict[str, list[list[int]]], rows: list[int], out: np.ndarray,
+                 batch_size: int, show_progress_bar: bool) -> None:
+        """Probabilities of the encoded ``rows`` into ``out``, by ``model``."""
+        import torch
+        from tqdm.auto import tqdm
+
+        subset = {k: [v[i] for i in rows] for k, v in encoded.items()} if len(rows) < len(encoded["input_ids"]) else encoded
+        model.eval()
+        total = (len(rows) + batch_size - 1) // batch_size
+        with torch.inference_mode():
+            for idx, batch in tqdm(self._batches(subset, batch_size), total=total, disable=not show_progress_bar,
+                                   desc="predict", unit="batch"):
+                batch = {k: v.to(self.device) for k, v in batch.items()}
+                logits = model(**batch).logits
+                out[[rows[i] for i in idx]] = torch.softmax(logits.float(), dim=-1).cpu().numpy()
 
     def predict(self, records: Iterable[dict[str, Any] | str] | str, batch_size: int = 64, show_progress_bar: bool = False) -> list[str] | str:
         """Labels for records (or one label for one string)."""
@@ -342,6 +380,20 @@ class StanceClassifier:
             row["scores"] = {label: round(float(v), 6) for label, v in zip(self.labels, p)}
             out.append(row)
         return out
+
+
+def int8_engine() -> str | None:
+    """oneDNN for torch's quantized kernels on CPUs with int8 matrix instructions (AVX512-VNNI or AMX),
+    where it is faster than the default engine; None (torch's default) elsewhere."""
+    import torch
+
+    if "onednn" not in torch.backends.quantized.supported_engines:
+        return None
+    try:
+        flags = Path("/proc/cpuinfo").read_text(errors="replace").split()
+    except OSError:
+        return None
+    return "onednn" if {"amx_int8", "avx512_vnni"} & set(flags) else None
 
 
 def cpu_threads() -> int:
@@ -399,6 +451,7 @@ def predict_file(
     label_field: str = "stance",
     batch_size: int = 64,
     quantize: Literal["int8", "bf16"] | None = None,
+    int8_recheck: float = INT8_RECHECK_MARGIN,
     chunk_size: int = 20000,
 ) -> int:
     """``stance predict``: add the predicted label and ``scores`` to each record of a JSONL file.
@@ -411,8 +464,8 @@ def predict_file(
     from .schema import iter_statements
 
     check_output_file(output)
-    clf = StanceClassifier.from_pretrained(model, quantize=quantize)
-    records = list(iter_statements(input))
+    clf = StanceClassifier.from_pretrained(model, quantize=quantize, int8_recheck=int8_recheck)
+    records = list(iter_statements(input, require_ids=False))  # ids are passed through when present
     rows: list[dict[str, Any]] = []
     for start in range(0, len(records), chunk_size):
         chunk = records[start : start + chunk_size]

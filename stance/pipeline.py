@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import StanceError
+from .model import INT8_RECHECK_MARGIN
 from .io import atomic_write, check_output_dir, iter_jsonl, read_text, write_json, write_jsonl, write_text
 
 log = logging.getLogger(__name__)
@@ -66,12 +67,15 @@ def classification_input(statement: dict[str, Any], parties: Any | None) -> dict
 
 
 # --------------------------------------------------------------------------- the run
-def _run_key(articles: Sequence[str | Path], model: str, parties: str | None, quantize: str | None = None) -> str:
+def _run_key(articles: Sequence[str | Path], model: str, parties: str | None, quantize: str | None = None,
+             int8_recheck: float = INT8_RECHECK_MARGIN) -> str:
     h = hashlib.sha256()
     for item in (*map(str, articles), str(model), str(parties)):
         h.update(item.encode() + b"\0")
     if quantize:  # parts classified at another precision must not be mixed in
         h.update(f"quantize={quantize}".encode() + b"\0")
+    if quantize == "int8" and int8_recheck != INT8_RECHECK_MARGIN:
+        h.update(f"int8_recheck={int8_recheck}".encode() + b"\0")
     return h.hexdigest()[:16]
 
 
@@ -86,6 +90,7 @@ def run_pipeline(
     shard: str | None = None,
     batch_size: int = 64,
     quantize: str | None = None,
+    int8_recheck: float = INT8_RECHECK_MARGIN,
     chunk_articles: int = CHUNK_ARTICLES,
     label_field: str = "stance",
 ) -> dict[str, Any]:
@@ -102,11 +107,11 @@ def run_pipeline(
     shard_i, shard_n = parse_shard(shard)
     # bad input fails here, before the output folder is touched: parties, model, gold, every article
     party_config = load_parties(parties)
-    clf = StanceClassifier.from_pretrained(model, quantize=quantize)
+    clf = StanceClassifier.from_pretrained(model, quantize=quantize, int8_recheck=int8_recheck)
     if gold is not None:
         read_statements(gold, label_field=label_field, require_label=True)
     n_total = sum(1 for _ in iter_articles(articles))
-    key = _run_key(articles, model, parties, quantize)
+    key = _run_key(articles, model, parties, quantize, int8_recheck)
     manifest = out / "run.json"
     # temporary files (".name.*.tmp") do not count: another shard of the same run may be writing run.json
     if out.exists() and any(not p.name.startswith(".") for p in out.iterdir()):

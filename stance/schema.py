@@ -70,14 +70,19 @@ def validate_statement(
     labels: Sequence[str] | None = None,
     require_label: bool = False,
     require_text: bool = True,
+    require_ids: bool = True,
 ) -> Statement:
-    """Check one record's fields; raise InputError naming file, line and field. Returns it normalised."""
+    """Check one record's fields; raise InputError naming file, line and field. Returns it normalised.
+
+    ``require_ids=False`` accepts a record with neither ``doc_id`` nor ``statement_id`` (what
+    ``stance predict`` classifies needs no join key); a record with only one of them still fails."""
     record = normalise_statement(record)
 
     def fail(field: str, message: str) -> InputError:
         return InputError(path, message, line=line, field=field)
 
-    for field in KEY_FIELDS:
+    keyless = not require_ids and all(record.get(field) is None for field in KEY_FIELDS)
+    for field in () if keyless else KEY_FIELDS:
         value = record.get(field)
         if value is None:
             raise fail(field, "missing required field")
@@ -135,6 +140,7 @@ def iter_statements(
     labels: Sequence[str] | None = None,
     require_label: bool = False,
     require_text: bool = True,
+    require_ids: bool = True,
     allow_empty: bool = False,
 ) -> Iterator[Statement]:
     """Stream validated statements from a JSONL file; duplicated ``(doc_id, statement_id)`` fail."""
@@ -148,7 +154,11 @@ def iter_statements(
             labels=labels,
             require_label=require_label,
             require_text=require_text,
+            require_ids=require_ids,
         )
+        if record.get("doc_id") is None:
+            yield record  # a statement without ids (require_ids=False)
+            continue
         key = statement_key(record)
         if key in seen:
             raise InputError(

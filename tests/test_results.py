@@ -274,3 +274,30 @@ def test_labels_are_ordered_from_negative_to_positive(labels: list[str], order: 
 def test_label_colours_follow_polarity():
     assert results.label_colours(["confrontational", "neutral", "positive", "x", "y"]) == [
         "#c44e52", "#9e9e9e", "#4c72b0", "#55a868", "#8172b3"]
+
+
+def test_compare_runs_pairs_the_models_of_two_runs_test_set_by_test_set(tmp_path):
+    import importlib.util
+    import json
+
+    spec = importlib.util.spec_from_file_location("compare_runs", Path(__file__).resolve().parent.parent / "scripts" / "compare_runs.py")
+    compare_runs = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(compare_runs)
+    gold = ["negative", "negative", "positive", "positive", "neutral", "neutral"]
+    runs = {"a": ["negative", "negative", "positive", "positive", "neutral", "positive"],
+            "b": ["negative", "positive", "negative", "positive", "neutral", "positive"]}
+    for name, pred in runs.items():
+        run = tmp_path / name
+        run.mkdir()
+        rows = [{"eval_set": "set1", "doc_id": "d", "statement_id": str(i), "gold": g, "predicted": p}
+                for i, (g, p) in enumerate(zip(gold, pred))]
+        rows.append({"eval_set": "only-in-" + name, "doc_id": "d", "statement_id": "0", "gold": "neutral", "predicted": "neutral"})
+        (run / "predictions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows[::-1]))
+        (run / "metrics.json").write_text(json.dumps({"test": {"set1": {"labels": ["negative", "neutral", "positive"]}}}))
+    [row] = compare_runs.compare(tmp_path / "a", tmp_path / "b", n_bootstrap=200, seed=0)
+    assert row["test_set"] == "set1" and row["n"] == 6
+    assert (row["mcnemar"]["b"], row["mcnemar"]["c"]) == (2, 0)  # statements 1 and 2: only A is right
+    assert row["paired_bootstrap"]["delta"] > 0
+    assert compare_runs.main([str(tmp_path / "a"), str(tmp_path / "b")]) == 0
+    (tmp_path / "b" / "predictions.jsonl").write_text("")
+    assert compare_runs.main([str(tmp_path / "a"), str(tmp_path / "b")]) == 2  # an empty predictions file

@@ -52,10 +52,36 @@ def test_fast_paths_give_probabilities_close_to_fp32(tiny_encoder, quantize, ato
     of a trained model is measured by scripts/benchmark_inference.py (docs/scale.md)."""
     records = statements(120)
     fp32 = StanceClassifier.from_pretrained(tiny_encoder, labels=LABELS).predict_proba(records)
-    fast = StanceClassifier.from_pretrained(tiny_encoder, labels=LABELS, quantize=quantize).predict_proba(records)
+    fast = StanceClassifier.from_pretrained(tiny_encoder, labels=LABELS, quantize=quantize, int8_recheck=0).predict_proba(records)
     assert fast.shape == fp32.shape == (120, 3)
     np.testing.assert_allclose(fast.sum(axis=1), 1.0, rtol=1e-3)
     np.testing.assert_allclose(fast, fp32, atol=atol)
+
+
+def test_int8_rescores_its_close_calls_in_fp32_and_keeps_the_rest(tiny_encoder, tmp_path):
+    StanceClassifier.from_pretrained(tiny_encoder, labels=LABELS).save_pretrained(tmp_path / "model")
+    model = tmp_path / "model"  # one classification head for every variant below
+    records = statements(120)
+    fp32 = StanceClassifier.from_pretrained(model).predict_proba(records)
+    pure = StanceClassifier.from_pretrained(model, quantize="int8", int8_recheck=0)
+    int8 = pure.predict_proba(records)
+    assert pure.fp32_model is None and pure.n_rechecked == 0
+    top2 = np.sort(int8, axis=1)
+    margins = top2[:, -1] - top2[:, -2]
+    cut = float(np.median(margins))  # about half the statements are close calls at this margin
+    checked = StanceClassifier.from_pretrained(model, quantize="int8", int8_recheck=cut)
+    mixed = checked.predict_proba(records)
+    close = margins < cut
+    assert checked.n_rechecked == close.sum() > 0
+    np.testing.assert_allclose(mixed[close], fp32[close], rtol=1e-5, atol=1e-7)
+    np.testing.assert_array_equal(mixed[~close], int8[~close])
+    everything = StanceClassifier.from_pretrained(model, quantize="int8", int8_recheck=1.0)
+    np.testing.assert_allclose(everything.predict_proba(records), fp32, rtol=1e-5, atol=1e-7)
+
+
+def test_int8_recheck_margin_outside_0_1_is_refused(tiny_encoder):
+    with pytest.raises(StanceError, match="between 0 and 1"):
+        StanceClassifier.from_pretrained(tiny_encoder, labels=LABELS, quantize="int8", int8_recheck=1.5)
 
 
 def test_int8_quantizes_every_linear_layer_per_channel(tiny_encoder):
