@@ -263,10 +263,11 @@ class StanceClassifier:
         """Dynamic int8 quantization of the linear layers (CPU inference): weights per output channel
         (closer to fp32 than one scale per matrix, at the same speed), activations per batch.
 
-        Dynamic quantization rounds a whole batch's activations with one scale, which moves a small
-        model's close decisions: statements whose int8 top-two probability margin is under
+        Dynamic quantization rounds a whole batch's activations with one scale, which moves some of a
+        small model's decisions: statements whose int8 top-two probability margin is under
         ``recheck_margin`` are scored again by the fp32 model, kept beside the int8 one (0 turns the
-        re-check off: pure int8). On CPUs with int8 matrix instructions (AVX512-VNNI, AMX) the
+        re-check off: pure int8). It recovers the close calls only; docs/scale.md measures how many of
+        the disagreements those are. On CPUs with int8 matrix instructions (AVX512-VNNI, AMX) the
         quantized kernels use oneDNN, which is faster there than torch's default engine."""
         import copy
 
@@ -331,8 +332,8 @@ class StanceClassifier:
             return out
         encoded = self.tokenize(records)
         self._forward(self.model, encoded, list(range(len(records))), out, batch_size, show_progress_bar)
-        if self.fp32_model is not None and self.recheck_margin > 0:
-            top2 = np.sort(out, axis=1)[:, -2:] if out.shape[1] > 1 else np.hstack([np.zeros_like(out), out])
+        if self.fp32_model is not None and out.shape[1] > 1:
+            top2 = np.sort(out, axis=1)[:, -2:]
             close = np.flatnonzero(top2[:, 1] - top2[:, 0] < self.recheck_margin).tolist()
             self.n_rechecked += len(close)
             if close:
