@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import StanceError
-from .model import INT8_RECHECK_MARGIN
 from .io import atomic_write, check_output_dir, iter_jsonl, read_text, write_json, write_jsonl, write_text
+from .model import INT8_RECHECK_MARGIN
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ def _run_key(articles: Sequence[str | Path], model: str, parties: str | None, qu
         h.update(item.encode() + b"\0")
     if quantize:  # parts classified at another precision must not be mixed in
         h.update(f"quantize={quantize}".encode() + b"\0")
-    if quantize == "int8" and int8_recheck != INT8_RECHECK_MARGIN:
+    if quantize == "int8":  # pure int8 and re-checked parts differ too
         h.update(f"int8_recheck={int8_recheck}".encode() + b"\0")
     return h.hexdigest()[:16]
 
