@@ -310,8 +310,10 @@ class StanceClassifier:
         return dict(enc)
 
     def _batches(self, encoded: dict[str, list[list[int]]], batch_size: int) -> Iterable[tuple[list[int], dict[str, Any]]]:
+        # longest first: each later, smaller batch fits in the memory the first ones freed (shortest first
+        # asks the allocator for ever larger blocks and grows the heap of a long-running process)
         lengths = [len(ids) for ids in encoded["input_ids"]]
-        order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+        order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
         keys = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in encoded]
         for b in range(0, len(order), batch_size):
             idx = order[b : b + batch_size]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import html
+import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -22,16 +23,37 @@ log = logging.getLogger(__name__)
 N_EXAMPLES = 5
 
 
-def statements_frame(path: str | Path) -> pd.DataFrame:
-    """The statements of a run as a DataFrame; ``scores`` become ``score_<label>`` columns and ``confidence``."""
-    frame = pd.read_json(path, lines=True, dtype=False) if Path(path).stat().st_size else pd.DataFrame()
-    if frame.empty:
-        return frame
+def statements_frame(path: str | Path, chunk_rows: int = 5000) -> pd.DataFrame:
+    """The statements of a run as a DataFrame; ``scores`` become ``score_<label>`` columns and ``confidence``.
+
+    Read a few thousand lines at a time: a large run's file parsed whole (``pd.read_json``) takes many
+    times its size in memory, while the frame itself is small."""
+    frames, rows = [], []
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                rows.append(json.loads(line))
+            if len(rows) == chunk_rows:
+                frames.append(_frame(rows))
+                rows = []
+    if rows:
+        frames.append(_frame(rows))
+    if not frames:
+        return pd.DataFrame()
+    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    score_columns = [c for c in frame.columns if c.startswith("score_")]
+    if score_columns:
+        frame["confidence"] = frame[score_columns].max(axis=1)
+    return frame
+
+
+def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """One chunk of statements as a frame, with ``scores`` spread into ``score_<label>`` columns."""
+    frame = pd.DataFrame(rows)
     if "scores" in frame:
         scores = pd.DataFrame(list(frame["scores"].map(lambda s: s if isinstance(s, dict) else {})), index=frame.index)
         for label in scores.columns:
             frame[f"score_{label}"] = scores[label]
-        frame["confidence"] = scores.max(axis=1)
         frame = frame.drop(columns=["scores"])
     if "fragments" in frame:
         frame["fragments"] = frame["fragments"].map(lambda f: None if f is None or f != f else str(f))

@@ -174,6 +174,19 @@ def run(run_inputs, out: Path, **kwargs) -> dict:
     return run_pipeline([articles], model=str(model), parties=str(PARTIES), output_dir=out, chunk_articles=2, **kwargs)
 
 
+@pytest.mark.skipif(pipeline_mod.rss_mb() is None, reason="needs /proc (Linux)")
+def test_the_heap_guard_trims_only_after_the_process_has_grown_by_its_slack():
+    patient, eager = pipeline_mod.HeapGuard(slack_mb=10_000), pipeline_mod.HeapGuard(slack_mb=20)
+    block = b"x" * (100 * 2**20)  # 100 MB, resident
+    patient()
+    eager()
+    del block
+    assert patient.trims == 0
+    assert eager.trims == 1
+    eager()  # no growth since it trimmed
+    assert eager.trims == 1
+
+
 def test_the_reference_run_has_statements_in_every_part(reference):
     parts = sorted(p.name for p in (reference / "parts").iterdir())
     assert parts == [f"part-{i:06d}.jsonl" for i in range(4)]
