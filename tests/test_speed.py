@@ -187,6 +187,25 @@ def test_the_heap_guard_trims_only_after_the_process_has_grown_by_its_slack():
     assert eager.trims == 1
 
 
+def test_the_report_reads_statements_in_chunks_into_the_frame_of_one_read(tmp_path):
+    from stance.report import statements_frame
+
+    rows = [
+        {"doc_id": "a", "statement_id": "1", "text": "x", "stance": "negative", "scores": {"negative": 0.7, "positive": 0.3}},
+        {"doc_id": "a", "statement_id": "2", "text": "y", "stance": "positive", "scores": {"negative": 0.2, "positive": 0.8},
+         "speaker_party": "US"},
+        {"doc_id": "b", "statement_id": "1", "text": "z", "stance": "positive", "scores": {"negative": 0.4, "positive": 0.6},
+         "fragments": [[0, 1]]},
+    ]
+    path = tmp_path / "statements.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    whole, chunked = statements_frame(path), statements_frame(path, chunk_rows=1)
+    assert chunked.equals(whole[chunked.columns])
+    assert sorted(chunked.columns) == sorted(whole.columns)
+    assert whole["confidence"].tolist() == [0.7, 0.8, 0.6]
+    assert "scores" not in whole and whole["score_positive"].tolist() == [0.3, 0.8, 0.6]
+
+
 def test_the_reference_run_has_statements_in_every_part(reference):
     parts = sorted(p.name for p in (reference / "parts").iterdir())
     assert parts == [f"part-{i:06d}.jsonl" for i in range(4)]
