@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -86,8 +87,6 @@ class HeapGuard:
 
 def rss_mb() -> float | None:
     """This process's resident memory in MB (Linux ``/proc``; None elsewhere)."""
-    import os
-
     try:
         with open("/proc/self/statm", encoding="ascii") as handle:
             return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
