@@ -17,6 +17,18 @@ from .model import INT8_RECHECK_MARGIN
 log = logging.getLogger("stance")
 
 
+def _add_precision(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--int8", action="store_true", help="int8 dynamic quantization (CPU)")
+    p.add_argument("--int8-recheck", type=float, default=INT8_RECHECK_MARGIN, metavar="MARGIN",
+                   help="with --int8: score again in fp32 the statements whose top-two margin is under "
+                        "MARGIN (default %(default)s; 0: pure int8)")
+    p.add_argument("--bf16", action="store_true", help="bfloat16 (GPUs; CPUs with AMX or AVX512-BF16)")
+
+
+def _quantize(args: argparse.Namespace) -> str | None:
+    return "int8" if args.int8 else "bf16" if args.bf16 else None
+
+
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
     p.add_argument("--quiet", action="store_true", help="only warnings and errors")
@@ -42,7 +54,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
         args.output,
         label_field=args.label_field,
         batch_size=args.batch_size,
-        quantize="int8" if args.int8 else "bf16" if args.bf16 else None,
+        quantize=_quantize(args),
         int8_recheck=args.int8_recheck,
     )
     return 0
@@ -106,7 +118,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         overwrite=args.overwrite,
         shard=args.shard,
         batch_size=args.batch_size,
-        quantize="int8" if args.int8 else "bf16" if args.bf16 else None,
+        quantize=_quantize(args),
         int8_recheck=args.int8_recheck,
     )
     return 0
@@ -171,11 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", required=True, help="output JSONL")
     p.add_argument("--label-field", default="stance", help="field to write the label to")
     p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--int8", action="store_true", help="int8 dynamic quantization (CPU)")
-    p.add_argument("--int8-recheck", type=float, default=INT8_RECHECK_MARGIN, metavar="MARGIN",
-                   help="with --int8: score again in fp32 the statements whose top-two margin is under "
-                        "MARGIN (default %(default)s; 0: pure int8)")
-    p.add_argument("--bf16", action="store_true", help="bfloat16 (GPUs; CPUs with AMX or AVX512-BF16)")
+    _add_precision(p)
     _add_common(p)
     p.set_defaults(func=cmd_predict)
 
@@ -219,11 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true")
     p.add_argument("--shard", help="i/n: process only shard i of n (array jobs)")
     p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--int8", action="store_true", help="int8 dynamic quantization (CPU)")
-    p.add_argument("--int8-recheck", type=float, default=INT8_RECHECK_MARGIN, metavar="MARGIN",
-                   help="with --int8: score again in fp32 the statements whose top-two margin is under "
-                        "MARGIN (default %(default)s; 0: pure int8)")
-    p.add_argument("--bf16", action="store_true", help="bfloat16 (GPUs; CPUs with AMX or AVX512-BF16)")
+    _add_precision(p)
     _add_common(p)
     p.set_defaults(func=cmd_run)
 
