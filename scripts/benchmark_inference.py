@@ -50,7 +50,9 @@ def run_variant(variant: str, model: str, dataset: str, limit: int | None, threa
     t0 = time.perf_counter()
     quantize = "int8" if variant.startswith("int8") else "bf16" if variant == "bf16" else None
     recheck = {"int8_pure": 0.0}.get(variant, INT8_RECHECK_MARGIN)  # int8: close calls re-scored in fp32
-    clf = StanceClassifier.from_pretrained(model, quantize=quantize, num_threads=threads, int8_recheck=recheck)
+    # the pipeline runs the plain model, which reads the first token even where stance pools at the markers
+    pooling = "cls" if variant == "pipeline" else None
+    clf = StanceClassifier.from_pretrained(model, quantize=quantize, num_threads=threads, int8_recheck=recheck, pooling=pooling)
     if variant == "pipeline":
         from transformers import pipeline
 

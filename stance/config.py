@@ -52,6 +52,10 @@ class ModelConfig:
     )
     use_context: bool = _help("append the record's context (attribution sentence) to the text pair")
     max_length: int = _help("maximum tokens per example (longer inputs are truncated with a warning)")
+    pooling: Literal["cls", "markers"] = _help(
+        "what the head reads: cls (the first token, as plain AutoModelForSequenceClassification does) or "
+        "markers (the mean of the first token and the opening source and target markers; see stance.model)"
+    )
 
 
 @dataclass

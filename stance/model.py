@@ -39,6 +39,14 @@ class InputEncoding:
     marker characters (``@ ... @`` for the source, ``# ... #`` for the target: punctuation the tokenizer
     already knows, as in Zhou & Chen 2022), and the pair ``"<source> -> <target>"`` is added as a second
     segment, so the direction is visible even when the spans are unknown. ``pair``: the second segment only.
+
+    ``pooling``: what the classification head reads. ``cls``: the first token, as every
+    ``...ForSequenceClassification`` does. ``markers`` (with ``kind="markers"``): the mean of the first
+    token and the opening source and target markers, taken from the last layer before the head
+    ("entity start" pooling, Baldini Soares et al. 2019; Zhou & Chen 2022); a marker the record has no
+    span for, or that truncation cut off, counts as the first token. The weights keep the shapes of the
+    plain model, so the folder still loads with ``AutoModelForSequenceClassification``, but only
+    :class:`StanceClassifier` pools at the markers: plain loading then predicts from the first token alone.
     """
 
     kind: Literal["markers", "pair"] = "markers"
@@ -46,21 +54,34 @@ class InputEncoding:
     max_length: int = 128
     source_marker: str = "@"
     target_marker: str = "#"
+    pooling: Literal["cls", "markers"] = "cls"
 
-    def first_segment(self, record: dict[str, Any]) -> str:
+    def marked(self, record: dict[str, Any]) -> tuple[str, dict[str, int]]:
+        """The first segment, and the character offset of each opening marker in it (by role)."""
         text = record["text"]
         if self.kind != "markers":
-            return text
+            return text, {}
         spans = []
         for role, marker in (("source", self.source_marker), ("target", self.target_marker)):
             start, end = record.get(f"{role}_start"), record.get(f"{role}_end")
             if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text):
-                spans.append((start, end, marker))
+                spans.append((start, end, marker, role))
         if len(spans) == 2 and spans[0][0] < spans[1][1] and spans[1][0] < spans[0][1]:
             spans = spans[:1]  # overlapping mentions: mark the source only
-        for start, end, marker in sorted(spans, reverse=True):
-            text = f"{text[:start]}{marker} {text[start:end]} {marker}{text[end:]}"
-        return text
+        pieces, offsets, pos, length = [], {}, 0, 0
+        for start, end, marker, role in sorted(spans):
+            pieces.append(text[pos:start])
+            length += start - pos
+            offsets[role] = length
+            piece = f"{marker} {text[start:end]} {marker}"
+            pieces.append(piece)
+            length += len(piece)
+            pos = end
+        pieces.append(text[pos:])
+        return "".join(pieces), offsets
+
+    def first_segment(self, record: dict[str, Any]) -> str:
+        return self.marked(record)[0]
 
     def second_segment(self, record: dict[str, Any]) -> str | None:
         source, target = record.get("source"), record.get("target")
@@ -123,6 +144,10 @@ class StanceClassifier:
         self.label2id = {label: i for i, label in enumerate(self.labels)}
         self.label_alias: dict[str, str] = {}  # gold label name -> model label (e.g. confrontational -> negative)
         self.display_alias: dict[str, str] = {}  # model label -> name shown in reports
+        # marker pooling: the marker positions of the batch being run, read by a hook on the encoder
+        self._marker_index: list[Any] = [None]
+        if encoding.pooling == "markers":
+            _install_marker_pooling(model, self._marker_index)
 
     # ------------------------------------------------------------------ loading and saving
     @classmethod
@@ -134,6 +159,7 @@ class StanceClassifier:
         encoding: str | None = None,
         use_context: bool | None = None,
         max_length: int | None = None,
+        pooling: str | None = None,
         device: str | None = None,
         quantize: Literal["int8", "bf16"] | None = None,
         num_threads: int | None = None,
@@ -189,6 +215,12 @@ class StanceClassifier:
             enc.use_context = use_context
         if max_length is not None:
             enc.max_length = max_length
+        if pooling is not None:
+            enc.pooling = pooling  # type: ignore[assignment]
+        if enc.pooling not in ("cls", "markers"):
+            raise StanceError(f"unknown pooling {enc.pooling!r}; valid: cls, markers")
+        if enc.pooling == "markers" and enc.kind != "markers":
+            raise StanceError("pooling 'markers' needs the 'markers' encoding (the pair encoding marks no spans)")
 
         labels = list(labels)
         kwargs: dict[str, Any] = dict(
@@ -210,6 +242,8 @@ class StanceClassifier:
         finally:
             hf_logging.set_verbosity(verbosity)
         limit = _max_tokens(model, tokenizer)
+        if enc.pooling == "markers" and not getattr(tokenizer, "is_fast", False):
+            raise StanceError(f"{name_or_path}: pooling 'markers' needs a fast tokenizer (character offsets)")
         if limit is not None and enc.max_length > limit:
             log.warning("max_length %d is more than %s takes; using its limit of %d tokens", enc.max_length, name_or_path, limit)
             enc.max_length = limit
@@ -307,18 +341,54 @@ class StanceClassifier:
             n_long = sum(len(ids) > self.encoding.max_length for ids in full["input_ids"])
         if n_long:
             log.warning("%d of %d inputs are longer than %d tokens and were truncated", n_long, len(records), self.encoding.max_length)
-        return dict(enc)
+        out = dict(enc)
+        if self.encoding.pooling == "markers":
+            out["marker_index"] = [self._marker_tokens(enc, b, r) for b, r in enumerate(records)]
+        return out
+
+    def _marker_tokens(self, enc: Any, b: int, record: dict[str, Any]) -> list[int]:
+        """Token positions of the opening source and target markers of input ``b`` (0: none, or cut off)."""
+        offsets = self.encoding.marked(record)[1]
+        positions = []
+        for role in ("source", "target"):
+            char = offsets.get(role)
+            token = enc.char_to_token(b, char, sequence_index=0) if char is not None else None
+            positions.append(token or 0)
+        return positions
+
+    def collate(self, encoded: dict[str, list[Any]], idx: Sequence[int]) -> dict[str, Any]:
+        """The padded tensors of the encoded examples ``idx`` (and their marker positions, if pooled there)."""
+        import torch
+
+        keys = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in encoded]
+        batch = dict(self.tokenizer.pad([{k: encoded[k][i] for k in keys} for i in idx], return_tensors="pt"))
+        if "marker_index" in encoded:
+            width = batch["input_ids"].shape[1]
+            shift = [width - len(encoded["input_ids"][i]) if self.tokenizer.padding_side == "left" else 0 for i in idx]
+            batch["marker_index"] = torch.tensor([[p + s for p in encoded["marker_index"][i]] for i, s in zip(idx, shift)])
+        return batch
+
+    def logits(self, model: Any, batch: dict[str, Any]) -> Any:
+        """``model``'s logits for a collated batch (this model or its fp32 twin; pooled as the encoding says)."""
+        index = batch.pop("marker_index", None)
+        if self.encoding.pooling != "markers":
+            return model(**batch).logits
+        if index is None:
+            raise StanceError("marker pooling needs the batch's marker positions (use StanceClassifier.collate)")
+        self._marker_index[0] = index
+        try:
+            return model(**batch).logits
+        finally:
+            self._marker_index[0] = None
 
     def _batches(self, encoded: dict[str, list[list[int]]], batch_size: int) -> Iterable[tuple[list[int], dict[str, Any]]]:
         # longest first: each later, smaller batch fits in the memory the first ones freed (shortest first
         # asks the allocator for ever larger blocks and grows the heap of a long-running process)
         lengths = [len(ids) for ids in encoded["input_ids"]]
         order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
-        keys = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in encoded]
         for b in range(0, len(order), batch_size):
             idx = order[b : b + batch_size]
-            features = [{k: encoded[k][i] for k in keys} for i in idx]
-            yield idx, self.tokenizer.pad(features, return_tensors="pt")
+            yield idx, self.collate(encoded, idx)
 
     # ------------------------------------------------------------------ prediction
     def predict_proba(
@@ -356,7 +426,7 @@ class StanceClassifier:
             for idx, batch in tqdm(self._batches(subset, batch_size), total=total, disable=not show_progress_bar,
                                    desc="predict", unit="batch"):
                 batch = {k: v.to(self.device) for k, v in batch.items()}
-                logits = model(**batch).logits
+                logits = self.logits(model, batch)
                 out[[rows[i] for i in idx]] = torch.softmax(logits.float(), dim=-1).cpu().numpy()
 
     def predict(self, records: Iterable[dict[str, Any] | str] | str, batch_size: int = 64, show_progress_bar: bool = False) -> list[str] | str:
@@ -383,6 +453,35 @@ class StanceClassifier:
             row["scores"] = {label: round(float(v), 6) for label, v in zip(self.labels, p)}
             out.append(row)
         return out
+
+
+def _install_marker_pooling(model: Any, holder: list[Any]) -> None:
+    """Replace the first token's last-layer state by its mean with the opening markers' states (positions
+    in ``holder[0]``, set per batch by :meth:`StanceClassifier.logits`) before the classification head
+    reads it: a forward hook on the encoder stack, so any head that reads the first token (BERT's pooler,
+    RoBERTa's and DeBERTa's heads) reads the pooled state, in fp32, int8 or bf16 alike."""
+    import torch
+
+    base = getattr(model, "base_model", model)
+    stack = getattr(base, "encoder", None) or getattr(base, "transformer", None)
+    if stack is None:
+        raise StanceError(f"pooling 'markers' is not supported for {type(model).__name__} (no encoder stack found)")
+
+    def pool(module: Any, args: Any, output: Any) -> Any:
+        index = holder[0]
+        if index is None:
+            raise StanceError("this model pools at the entity markers: run it through StanceClassifier (logits)")
+        hidden = output[0]
+        rows = torch.arange(hidden.shape[0], device=hidden.device)
+        index = index.to(hidden.device)
+        pooled = (hidden[:, 0] + hidden[rows, index[:, 0]] + hidden[rows, index[:, 1]]) / 3
+        hidden = torch.cat([pooled.unsqueeze(1), hidden[:, 1:]], dim=1)
+        if isinstance(output, tuple):
+            return (hidden, *output[1:])
+        output.last_hidden_state = hidden
+        return output
+
+    stack.register_forward_hook(pool)
 
 
 def int8_engine() -> str | None:

@@ -289,22 +289,19 @@ def fit(clf: Any, data: RunData, config: Config, out: Path, *, resume: bool = Fa
     def batch_loss(idx: list[int]) -> tuple[Any, float]:
         """This process's loss on its share of the batch ``idx``, and the batch's mean loss (for the log)."""
         if world == 1:
-            batch = clf.tokenizer.pad([{k: encoded[k][i] for k in keys} for i in idx], return_tensors="pt")
-            batch = {k: v.to(device) for k, v in batch.items()}
-            loss = loss_fn(model(**batch).logits, y[idx].to(device))
+            batch = {k: v.to(device) for k, v in clf.collate(encoded, idx).items()}
+            loss = loss_fn(clf.logits(model, batch), y[idx].to(device))
             return loss, loss.item()
         mine, scale = idx[rank::world], 1.0
         if not mine:  # fewer examples than processes: every process must still take part in the step
             mine, scale = idx[:1], 0.0
-        batch = clf.tokenizer.pad([{k: encoded[k][i] for k in keys} for i in mine], return_tensors="pt")
-        batch = {k: v.to(device) for k, v in batch.items()}
+        batch = {k: v.to(device) for k, v in clf.collate(encoded, mine).items()}
         total = class_weight.cpu()[y[idx]].sum().item() if class_weight is not None else len(idx)
-        summed = torch.nn.functional.cross_entropy(model(**batch).logits, y[mine].to(device), weight=class_weight, reduction="sum")
+        summed = torch.nn.functional.cross_entropy(clf.logits(model, batch), y[mine].to(device), weight=class_weight, reduction="sum")
         loss = summed * (scale * world / total)  # gradients are averaged over processes: sum / total overall
         return loss, accelerator.reduce(loss.detach(), reduction="mean").item()
 
     eval_every = tc.eval_every or steps_per_epoch
-    keys = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in encoded]
     bar = tqdm(total=total_steps, initial=step, desc="train", unit="step", dynamic_ncols=True, disable=not main)
     model.train()
     t0 = time.time()
@@ -480,6 +477,7 @@ def run_training(config: Config, output_dir: str | Path | None = None, *, overwr
             encoding=config.model.encoding,
             use_context=config.model.use_context,
             max_length=config.model.max_length,
+            pooling=config.model.pooling,
             num_threads=config.train.num_threads,
         )
         clf.label_alias = dict(config.evaluation.label_alias)

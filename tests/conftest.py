@@ -33,7 +33,9 @@ def build_tiny_encoder(path: Path) -> Path:
     vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + WORDS + chars + [f"##{c}" for c in chars]
     path.mkdir(parents=True, exist_ok=True)
     (path / "vocab.txt").write_text("\n".join(dict.fromkeys(vocab)) + "\n", encoding="utf-8")
-    tokenizer = BertTokenizerFast(vocab_file=str(path / "vocab.txt"), do_lower_case=True)
+    # from the folder: transformers 5 ignores a vocab_file argument (every token would be [UNK])
+    tokenizer = BertTokenizerFast.from_pretrained(path, do_lower_case=True)
+    assert tokenizer.vocab_size == len(dict.fromkeys(vocab)), "tiny vocabulary not loaded"
     config = BertConfig(
         vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
         intermediate_size=64, max_position_embeddings=256, num_labels=2,

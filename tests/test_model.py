@@ -142,3 +142,79 @@ def test_predict_file_takes_statements_without_ids_and_passes_them_through(tiny_
     for row, pred in zip(rows, out):
         assert {k: pred[k] for k in row} == row and "doc_id" not in pred
         assert pred["stance"] in LABELS and set(pred["scores"]) == set(LABELS)
+
+
+def test_marker_offsets_point_at_the_opening_markers_in_either_order():
+    enc = InputEncoding(kind="markers")
+    text, offsets = enc.marked(RECORD)
+    assert text == "@ Trump @ blamed # Biden # for the war."
+    assert text[offsets["source"]] == "@" and text[offsets["target"]] == "#"
+    target_first = {**RECORD, "source": "Biden", "target": "Trump",
+                    "source_start": 13, "source_end": 18, "target_start": 0, "target_end": 5}
+    text, offsets = enc.marked(target_first)
+    assert text == "# Trump # blamed @ Biden @ for the war."
+    assert (offsets["source"], offsets["target"]) == (text.index("@"), 0)
+    assert enc.marked({"text": "No spans here."}) == ("No spans here.", {})
+
+
+def test_marker_pooling_feeds_the_head_the_mean_of_first_token_and_markers(tiny_encoder):
+    import torch
+
+    clf = StanceClassifier.from_pretrained(tiny_encoder, labels=LABELS, pooling="markers")
+    encoded = clf.tokenize([RECORD])
+    s, t = encoded["marker_index"][0]
+    ids = encoded["input_ids"][0]
+    assert clf.tokenizer.convert_ids_to_tokens([ids[s], ids[t]]) == ["@", "#"]
+    # the same computation by hand: encoder, mean of three states, BERT's pooler and classifier
+    model = clf.model
+    with torch.no_grad():
+        batch = {k: torch.tensor([v[0]]) for k, v in encoded.items() if k != "marker_index"}
+        hidden = model.bert.embeddings(input_ids=batch["input_ids"], token_type_ids=batch["token_type_ids"])
+        for layer in model.bert.encoder.layer:
+            out = layer(hidden)
+            hidden = out[0] if isinstance(out, tuple) else out
+        pooled = (hidden[0, 0] + hidden[0, s] + hidden[0, t]) / 3
+        logits = model.classifier(model.bert.pooler.activation(model.bert.pooler.dense(pooled)))
+    np.testing.assert_allclose(clf.predict_proba([RECORD])[0], torch.softmax(logits, -1).numpy(), atol=1e-5)
+    # the same weights read at the first token only give other probabilities
+    cls = StanceClassifier.from_pretrained(tiny_encoder, labels=LABELS)
+    assert not np.allclose(cls.predict_proba([RECORD]), clf.predict_proba([RECORD]), atol=1e-4)
+
+
+def test_marker_pooling_is_batch_independent_and_survives_truncation(tiny_encoder):
+    clf = StanceClassifier.from_pretrained(tiny_encoder, labels=LABELS, pooling="markers", max_length=24)
+    late = {**RECORD, "text": "the war " * 20 + RECORD["text"]}
+    late.update({k: RECORD[k] + 160 for k in ("source_start", "source_end", "target_start", "target_end")})
+    records = [RECORD, late, {"text": "no spans at all", "source": "Putin", "target": "Obama"}]
+    index = clf.tokenize(records)["marker_index"]
+    assert index[1] == [0, 0] and index[2] == [0, 0]  # cut off by truncation; no spans: the first token
+    proba = clf.predict_proba(records, batch_size=2)
+    np.testing.assert_allclose(proba, np.vstack([clf.predict_proba([r]) for r in records]), atol=1e-5)
+
+
+def test_marker_pooling_is_saved_with_the_model(tiny_encoder, tmp_path):
+    from transformers import AutoModelForSequenceClassification
+
+    clf = StanceClassifier.from_pretrained(tiny_encoder, labels=LABELS, pooling="markers")
+    clf.save_pretrained(tmp_path / "model")
+    again = StanceClassifier.from_pretrained(tmp_path / "model")
+    assert again.encoding.pooling == "markers"
+    np.testing.assert_allclose(again.predict_proba([RECORD]), clf.predict_proba([RECORD]), atol=1e-6)
+    AutoModelForSequenceClassification.from_pretrained(tmp_path / "model")  # same weight shapes as a plain model
+    with pytest.raises(StanceError, match="StanceClassifier"):  # the pooled model outside the classifier
+        import torch
+
+        again.model(**{k: torch.tensor([v[0]]) for k, v in again.tokenize([RECORD]).items() if k != "marker_index"})
+
+
+def test_marker_pooling_needs_the_marker_encoding(tiny_encoder):
+    with pytest.raises(StanceError, match="markers"):
+        StanceClassifier.from_pretrained(tiny_encoder, labels=LABELS, encoding="pair", pooling="markers")
+    with pytest.raises(StanceError, match="unknown pooling"):
+        StanceClassifier.from_pretrained(tiny_encoder, labels=LABELS, pooling="mean")
+
+
+def test_marker_pooled_int8_model_keeps_the_pooling(tiny_encoder):
+    clf = StanceClassifier.from_pretrained(tiny_encoder, labels=LABELS, pooling="markers", quantize="int8")
+    fp32 = StanceClassifier.from_pretrained(tiny_encoder, labels=LABELS, pooling="markers")
+    np.testing.assert_allclose(clf.predict_proba([RECORD]), fp32.predict_proba([RECORD]), atol=0.05)

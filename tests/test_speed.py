@@ -112,7 +112,7 @@ def test_unknown_quantization_is_refused(tiny_encoder):
 def test_truncation_is_counted_in_the_one_tokenizer_pass(tiny_encoder, caplog, lengths, expected):
     clf = StanceClassifier.from_pretrained(tiny_encoder, labels=LABELS, max_length=64)
     with caplog.at_level("WARNING", logger="stance.model"):
-        encoded = clf.tokenize([{"text": "word " * n} for n in lengths])
+        encoded = clf.tokenize([{"text": "said " * n} for n in lengths])  # one token each
     assert max(len(ids) for ids in encoded["input_ids"]) <= 64
     if expected is None:
         assert "truncated" not in caplog.text

@@ -123,3 +123,15 @@ def test_train_command_writes_run_and_predict_command_uses_it(tiny_encoder, tmp_
     assert row["stance"] in {"negative", "neutral", "positive"}
     assert set(row["scores"]) == {"negative", "neutral", "positive"}
     assert row["source"] == "Peskov"
+
+
+def test_training_with_marker_pooling_saves_a_model_that_predicts_the_same(tiny_encoder, tmp_path):
+    from stance.model import StanceClassifier
+
+    out = tmp_path / "run"
+    run_training(small_config(tiny_encoder, "model.pooling=markers", "train.epochs=1"), out)
+    clf = StanceClassifier.from_pretrained(out / "model")
+    assert clf.encoding.pooling == "markers"
+    rows = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
+    dse = [r for r in rows if r["eval_set"] == "dse:test@40"]
+    assert [r["predicted"] for r in dse] == clf.predict(dse)
