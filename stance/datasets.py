@@ -62,7 +62,9 @@ _SWAPPED_DSE_LABEL = {"neutral": "neutral", "pos_s2t": "pos_t2s", "pos_t2s": "po
                       "neg_s2t": "neg_t2s", "neg_t2s": "neg_s2t"}
 _NEWSMTSC_POLARITY = {2.0: "negative", 4.0: "neutral", 6.0: "positive"}
 _SEESAW_SENTIMENT = {"POS": "positive", "NEG": "negative"}
-_SEESAW_NO_ENTITY = "None"  # SEESAW's subject/object when no entity is named (e.g. the author)
+# SEESAW's subject/object when no entity is named (e.g. the author), or one outside the article's entity
+# list, whose name the annotation does not give: both read as no name (the model input says "unknown")
+_SEESAW_NO_ENTITY = ("None", "Not in the list")
 _OPPOSED_SIDES = {"Liberal", "Conservative"}
 
 
@@ -504,13 +506,38 @@ def _entity_ideology(votes: Any) -> tuple[str | None, list[str]]:
     return counts[0][0], raw
 
 
+# last words that name an organisation's kind, not the organisation ("Republican Party", "Trump administration")
+_GENERIC_NAME_WORDS = frozenset(
+    "party administration house department committee court government office council senate congress "
+    "campaign act bill lawmakers officials members agency ministry"
+    .split()
+)
+
+
+def _name_heads(name: str) -> list[str]:
+    """The words a news sentence names an entity by after its first mention: the surname of a person
+    ("Donald Trump" -> "Trump"), the distinctive word of an organisation ("Republican Party" ->
+    "Republican"). Capitalised words of 3+ letters only; single-word names have none."""
+    words = name.split()
+    if len(words) < 2:
+        return []
+    last, first = words[-1], words[0]
+    head = first if last.casefold() in _GENERIC_NAME_WORDS else last
+    return [head] if head[:1].isupper() and len(head) > 2 and head.casefold() not in _GENERIC_NAME_WORDS else []
+
+
 def _find_mention(text: str, name: str | None) -> tuple[int, int] | None:
-    """The first case-insensitive occurrence of ``name`` in ``text``, preferring whole words."""
+    """Where ``text`` mentions ``name``: its first case-insensitive occurrence (whole words preferred),
+    else the name's head word as written, plural or possessive allowed ("Trump's", "Republicans")."""
     if not name or not name.strip():
         return None
     name = name.strip()
     for pattern in (rf"(?<!\w){re.escape(name)}(?!\w)", re.escape(name)):
         match = re.search(pattern, text, flags=re.IGNORECASE)
+        if match:
+            return match.start(), match.end()
+    for head in _name_heads(name):
+        match = re.search(rf"(?<!\w){re.escape(head)}(?=(?:s|es|'s|\u2019s)?(?!\w))", text)
         if match:
             return match.start(), match.end()
     return None
@@ -520,7 +547,7 @@ def _names(value: Any, path: Path, field: str) -> list[str | None]:
     values = value if isinstance(value, list) else [value]
     if not values or not all(isinstance(v, str) for v in values):
         raise InputError(path, f"expected an entity name or a list of names, got {value!r}", field=field)
-    return [None if v.strip() in ("", _SEESAW_NO_ENTITY) else v for v in values]
+    return [None if v.strip() in ("", *_SEESAW_NO_ENTITY) else v for v in values]
 
 
 def read_seesaw_document(
