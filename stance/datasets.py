@@ -514,16 +514,15 @@ _GENERIC_NAME_WORDS = frozenset(
 )
 
 
-def _name_heads(name: str) -> list[str]:
-    """The words a news sentence names an entity by after its first mention: the surname of a person
+def _name_head(name: str) -> str | None:
+    """The word a news sentence names an entity by after its first mention: the surname of a person
     ("Donald Trump" -> "Trump"), the distinctive word of an organisation ("Republican Party" ->
     "Republican"). Capitalised words of 3+ letters only; single-word names have none."""
     words = name.split()
     if len(words) < 2:
-        return []
-    last, first = words[-1], words[0]
-    head = first if last.casefold() in _GENERIC_NAME_WORDS else last
-    return [head] if head[:1].isupper() and len(head) > 2 and head.casefold() not in _GENERIC_NAME_WORDS else []
+        return None
+    head = words[0] if words[-1].casefold() in _GENERIC_NAME_WORDS else words[-1]
+    return head if head[:1].isupper() and len(head) > 2 and head.casefold() not in _GENERIC_NAME_WORDS else None
 
 
 def _find_mention(text: str, name: str | None) -> tuple[int, int] | None:
@@ -536,11 +535,9 @@ def _find_mention(text: str, name: str | None) -> tuple[int, int] | None:
         match = re.search(pattern, text, flags=re.IGNORECASE)
         if match:
             return match.start(), match.end()
-    for head in _name_heads(name):
-        match = re.search(rf"(?<!\w){re.escape(head)}(?=(?:s|es|'s|\u2019s)?(?!\w))", text)
-        if match:
-            return match.start(), match.end()
-    return None
+    head = _name_head(name)
+    match = head and re.search(rf"(?<!\w){re.escape(head)}(?=(?:s|es|'s|\u2019s)?(?!\w))", text)
+    return (match.start(), match.end()) if match else None
 
 
 def _names(value: Any, path: Path, field: str) -> list[str | None]:

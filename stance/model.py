@@ -68,17 +68,13 @@ class InputEncoding:
                 spans.append((start, end, marker, role))
         if len(spans) == 2 and spans[0][0] < spans[1][1] and spans[1][0] < spans[0][1]:
             spans = spans[:1]  # overlapping mentions: mark the source only
-        pieces, offsets, pos, length = [], {}, 0, 0
+        marked, offsets, pos = "", {}, 0
         for start, end, marker, role in sorted(spans):
-            pieces.append(text[pos:start])
-            length += start - pos
-            offsets[role] = length
-            piece = f"{marker} {text[start:end]} {marker}"
-            pieces.append(piece)
-            length += len(piece)
+            marked += text[pos:start]
+            offsets[role] = len(marked)
+            marked += f"{marker} {text[start:end]} {marker}"
             pos = end
-        pieces.append(text[pos:])
-        return "".join(pieces), offsets
+        return marked + text[pos:], offsets
 
     def first_segment(self, record: dict[str, Any]) -> str:
         return self.marked(record)[0]
