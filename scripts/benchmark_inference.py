@@ -38,18 +38,19 @@ WARMUP = 16
 
 
 # --------------------------------------------------------------------------- one variant, in its own process
-def run_variant(variant: str, model: str, dataset: str, limit: int | None, threads: int, batch_size: int) -> dict[str, Any]:
+def run_variant(variant: str, model: str, dataset: str, limit: int | None, threads: int, batch_size: int,
+                int8_recheck: float) -> dict[str, Any]:
     """Load the model the variant's way, classify every statement once (after a short warm-up), time it."""
     import torch
 
     from stance.datasets import load_dataset
-    from stance.model import INT8_RECHECK_MARGIN, StanceClassifier
+    from stance.model import StanceClassifier
 
     torch.set_num_threads(threads)
     records = load_dataset(dataset)[:limit]
     t0 = time.perf_counter()
     quantize = "int8" if variant.startswith("int8") else "bf16" if variant == "bf16" else None
-    recheck = {"int8_pure": 0.0}.get(variant, INT8_RECHECK_MARGIN)  # int8: close calls re-scored in fp32
+    recheck = {"int8_pure": 0.0}.get(variant, int8_recheck)  # int8: close calls re-scored in fp32
     # the pipeline runs the plain model, which reads the first token even where stance pools at the markers
     pooling = "cls" if variant == "pipeline" else None
     clf = StanceClassifier.from_pretrained(model, quantize=quantize, num_threads=threads, int8_recheck=recheck, pooling=pooling)
@@ -94,7 +95,8 @@ def spawn(variant: str, args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         result = Path(tmp) / "result.json"
         cmd = [sys.executable, __file__, "--worker", variant, "--worker-output", str(result), "--model", args.model,
-               "--dataset", args.dataset, "--threads", str(args.threads), "--batch-size", str(args.batch_size)]
+               "--dataset", args.dataset, "--threads", str(args.threads), "--batch-size", str(args.batch_size),
+               "--int8-recheck", str(args.int8_recheck)]
         if args.limit:
             cmd += ["--limit", str(args.limit)]
         load_before = os.getloadavg()[0]
@@ -189,7 +191,7 @@ def format_table(result: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from stance.model import cpu_threads
+    from stance.model import INT8_RECHECK_MARGIN, cpu_threads
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default="runs/newsmtsc/model", help="a trained model folder")
@@ -198,6 +200,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--variants", default=",".join(VARIANTS), help=f"comma-separated, of {', '.join(VARIANTS)}")
     parser.add_argument("--threads", type=int, default=cpu_threads(), help="torch threads for every variant (default: the CPUs)")
     parser.add_argument("--batch-size", type=int, default=64, help="StanceClassifier batch size (the CLI default)")
+    parser.add_argument("--int8-recheck", type=float, default=INT8_RECHECK_MARGIN, metavar="MARGIN",
+                        help="the int8 variant re-scores in fp32 the statements whose int8 top-two margin is under "
+                             f"MARGIN (default {INT8_RECHECK_MARGIN}, as --int8 does)")
     parser.add_argument("--rounds", type=int, default=1, help="run the variants interleaved this many times; report the median")
     parser.add_argument("--output", help="JSON file for the results")
     parser.add_argument("--worker", choices=VARIANTS, help=argparse.SUPPRESS)
@@ -209,7 +214,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.worker:
         from stance.io import write_json
 
-        write_json(args.worker_output, run_variant(args.worker, args.model, args.dataset, args.limit, args.threads, args.batch_size))
+        write_json(args.worker_output, run_variant(args.worker, args.model, args.dataset, args.limit, args.threads,
+                                                   args.batch_size, args.int8_recheck))
         return 0
     args.variants = [v.strip() for v in args.variants.split(",") if v.strip()]
     unknown = set(args.variants) - set(VARIANTS)

@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 STANCE_CONFIG = "stance_config.json"
 REQUIRED_FILES = ("config.json", "model.safetensors")
 # int8: statements whose top-two probability margin is under this are scored again in fp32
-INT8_RECHECK_MARGIN = 0.1
+INT8_RECHECK_MARGIN = 0.25
 
 
 @dataclass
