@@ -152,6 +152,8 @@ STRAIGHT = '"'
 QUOTE_CHARS = OPEN_MARKS + CLOSE_MARKS + STRAIGHT
 # Penn Treebank style, as in WSJ-based corpora: ``quote''
 PTB_OPEN, PTB_CLOSE = "``", "''"
+SINGLE_MARKS = "‘’'"
+_DOUBLE_MARKS = re.compile("[“”«»„‟\"]|``")
 DASHES = frozenset({"—", "–", "--", "-", "―"})
 CLAUSE_END = frozenset({".", "!", "?", ";", ":", "...", "…"})
 TRAIL_PUNCT = frozenset({".", ",", ";", ":", "!", "?", "...", "…", "(", "["}) | DASHES
@@ -164,8 +166,15 @@ _OUTLET = re.compile(
     r"Kyodo|Yonhap|Al Jazeera|Anadolu|Ukrinform|Kommersant|Izvestia|Vedomosti|"
     r"(?:[A-Z][\w.&'-]*\s)*(?:Times|Post|Journal|News|Press|Herald|Tribune|Gazette|Telegraph|Guardian|"
     r"Independent|Observer|Chronicle|Daily|Magazine|Agency|Broadcasting|Network|Radio|Television|TV|"
-    r"Newspaper|Wire|Economist|Atlantic|Insider))\b"
+    r"Newspaper|Wire|Economist|Atlantic|Insider)|"
+    r"(?:state|state-run|state-owned|official|local|national)\s+(?:media|television|TV|news agency|newspaper)|"
+    r"news (?:agency|outlet|site|website))\b"
 )
+# what a speaker issues: 'a statement from X said' is X speaking
+DOCUMENT_NOUNS = frozenset("""
+statement statements release communique communiqué letter memo report post tweet message
+declaration note readout transcript filing
+""".split())
 # heads of nominal speakers, to tell people from organisations when resolving pronouns
 PERSON_NOUNS = frozenset("""
 official spokesman spokeswoman spokesperson minister president secretary senator lawmaker ambassador
@@ -373,6 +382,34 @@ def find_quotes(text: str, paragraphs: Sequence[tuple[int, int]] | None = None, 
     return quotes
 
 
+def single_quotes_as_double(text: str) -> str:
+    """For an article quoted in single marks (British style: 'We will respond,' he said), the text
+    with those marks that read as quotation marks turned into “ and ” (same length, so offsets
+    hold); an article with any double quotation mark is returned as it is (its single marks are
+    apostrophes or nested quotes). Apostrophes stay: inside a word (don't, Russia's), a plural
+    possessive before a lower-case word (the protesters' demands), a year ('90s)."""
+    if not any(ch in text for ch in SINGLE_MARKS) or _DOUBLE_MARKS.search(text):
+        return text
+    out = list(text)
+    n = len(text)
+    for pos, ch in enumerate(text):
+        if ch not in SINGLE_MARKS:
+            continue
+        before = text[pos - 1] if pos > 0 else " "
+        after = text[pos + 1] if pos + 1 < n else " "
+        if before.isalnum() and after.isalnum():
+            continue  # don't, Russia's
+        if re.match(r"\d\ds\b", text[pos + 1 : pos + 5]):
+            continue  # the '90s
+        if ch != "’" and _looks_opening(text, pos) and not _looks_closing(text, pos):
+            out[pos] = "“"
+        elif ch != "‘" and _looks_closing(text, pos) and not _looks_opening(text, pos):
+            if before.isalpha() and re.match(r" [a-z]", text[pos + 1 : pos + 3]) and before in "sz":
+                continue  # the protesters' demands
+            out[pos] = "”"
+    return "".join(out)
+
+
 def _looks_closing(text: str, pos: int) -> bool:
     """A straight quotation mark closes when it follows a non-space and does not precede a word."""
     before = text[pos - 1] if pos > 0 else " "
@@ -445,7 +482,9 @@ class _Article:
         self.subjects = [i for i in range(self.n) if deps[i] in subject_deps and tags[i] in noun_tags]
         self.paragraphs = paragraph_spans(self.text)
         self.par_starts = [s for s, _ in self.paragraphs]
-        self.quotes = find_quotes(self.text, self.paragraphs, doc_id)
+        # the text quotes are read from: single marks as double ones in a British-style article
+        self.qtext = single_quotes_as_double(self.text)
+        self.quotes = find_quotes(self.qtext, self.paragraphs, doc_id)
         self.quote_of = [-1] * self.n  # token -> index of the quote holding it
         for qi, quote in enumerate(self.quotes):
             self._mark(qi, quote)
@@ -506,7 +545,7 @@ class _Article:
         qi = self.quote_of[i]
         if qi < 0 or self.quote_tokens(qi)[1] != i + 1:
             return False
-        inner = self.text[self.quotes[qi].start : self.quotes[qi].end].rstrip(QUOTE_CHARS + " ")
+        inner = self.qtext[self.quotes[qi].start : self.quotes[qi].end].rstrip(QUOTE_CHARS + " ")
         return inner.endswith((".", "!", "?", "…"))
 
 
@@ -685,7 +724,7 @@ def _sentence_bounds(art: _Article, i: int) -> tuple[int, int]:
     for k in range(i, hi):
         if art.ends_sentence_quote(k) and art.quote_of[i] != art.quote_of[k] and k + 1 < hi:
             nxt = art.doc[k + 1]
-            if nxt.is_space or nxt.is_title or nxt.text in OPEN_MARKS:
+            if nxt.is_space or nxt.is_title or art.qtext[nxt.idx] in OPEN_MARKS:
                 hi = k + 1
                 break
     return lo, hi
@@ -711,6 +750,11 @@ def _attribution_after(art: _Article, qi: int) -> _Attribution | None:
     while end < stop and art.quote_of[end] < 0 and "\n" not in doc[end].text:
         end += 1
     first = doc[k]
+    quote = art.quotes[qi]
+    # a quote closed by a full stop ('...actions."') followed by a capital starts a new sentence, which is
+    # its attribution only when short ('"We will win." Smith said.', sloppy but seen)
+    closed_sentence = (art.qtext[quote.start + 1 : quote.end].rstrip(QUOTE_CHARS + " ").endswith(".")
+                       and first.text[:1].isupper())
     if first.lower_ == "according" and k + 1 < end and doc[k + 1].lower_ == "to":
         obj = next((c for c in doc[k + 1].children if c.dep_ == "pobj"), None)
         after = obj.right_edge.i + 1 if obj is not None else end
@@ -738,7 +782,10 @@ def _attribution_after(art: _Article, qi: int) -> _Attribution | None:
             return None
         if token.tag_ == "VBG" and v == k:  # '"...," adding that' is no attribution
             return None
-        if _has_own_content(token, lemma):
+        if _has_own_content(art, token, lemma):
+            return None
+        if closed_sentence and (end - v > 8 or any(doc[m].tag_.startswith("VB") for m in range(v + 1, end))):
+            # '..." Blinken also called on Moscow to ...': a new sentence, not the quote's attribution
             return None
         subj = _subject(token)
         if subj is not None and k <= subj.i < end:
@@ -760,10 +807,13 @@ def _attribution_after(art: _Article, qi: int) -> _Attribution | None:
     return None
 
 
-def _has_own_content(verb: Any, lemma: str) -> bool:
-    """A verb after a quote that reports something else ('"..." She said Smith had left.')."""
+def _has_own_content(art: _Article, verb: Any, lemma: str) -> bool:
+    """A verb after a quote that reports something else ('"..." She said Smith had left.').
+
+    A clause inside a quote is the second half of a split quote ('"A," he said later, "b."'),
+    which the parser may hang on the verb: no content of its own."""
     for child in verb.children:
-        if child.i <= verb.i:
+        if child.i <= verb.i or art.quote_of[child.i] >= 0:
             continue
         if child.dep_ == "ccomp":
             return True
@@ -818,7 +868,7 @@ def _full_clause_quote(art: _Article, qi: int) -> bool:
     """A quote that reads as a sentence: a capital first letter, three words or more, and the
     sentence ending with it."""
     quote = art.quotes[qi]
-    inner = art.text[quote.start + 1 : quote.end].strip(QUOTE_CHARS + " ")
+    inner = art.qtext[quote.start + 1 : quote.end].strip(QUOTE_CHARS + " ")
     if not inner[:1].isupper() or len(inner.split()) < 3:
         return False
     _, q_end = art.quote_tokens(qi)
@@ -893,7 +943,7 @@ def _block_candidates(art: _Article, used_cues: set[int]) -> list[_Candidate]:
         if art.text[p_end - 1] != ":":
             continue
         n_start, n_end = art.paragraphs[p + 1]
-        if art.text[n_start] in QUOTE_CHARS + "`":
+        if art.qtext[n_start] in QUOTE_CHARS + "`":
             continue
         colon = bisect.bisect_left(art.idx, p_end - 1)
         if colon >= art.n or art.quote_of[colon] >= 0:
@@ -973,13 +1023,19 @@ def _content_of(art: _Article, verb: Any, lemma: str) -> tuple[list[tuple[int, i
         named = any(c.dep_ in ("appos", "oprd") for c in dobj.children) or any(art.quote_of[k] >= 0 for k in range(i, j))
         if comps or named:
             return [(i, max([j] + [subtree(c)[1] for c in comps]))], None, False
-    # 6. a preposition: 'called for calm', 'warned of a crisis'
+    # 6. 'dismissed as "absurd" new allegations that ...': the object inside the 'as' phrase
+    if dobj is None and (lemma in NP_CONTENT or "as" in OBJECT_PREP.get(lemma, ())):
+        for child in children:
+            if child.dep_ == "prep" and child.lower_ == "as" and child.i > verb.i and any(
+                    c.dep_ == "pobj" for c in child.children):
+                return [subtree(child)], None, False
+    # 7. a preposition: 'called for calm', 'warned of a crisis'
     preps = PREP_CONTENT.get(lemma)
     if preps:
         for child in children:
             if child.dep_ == "prep" and child.lower_ in preps and child.i > verb.i:
                 return [subtree(child)], None, False
-    # 7. the object: 'confirmed the meeting' (sometimes parsed as two objects)
+    # 8. the object: 'confirmed the meeting' (sometimes parsed as two objects)
     objects = [c for c in children if c.dep_ == "dobj" and c.i > verb.i]
     if lemma in NP_CONTENT and objects and objects[0].tag_ not in ("PRP", "WDT", "WP", "DT", "EX"):
         i, j = subtree(objects[0])[0], subtree(objects[-1])[1]
@@ -987,7 +1043,7 @@ def _content_of(art: _Article, verb: Any, lemma: str) -> tuple[list[tuple[int, i
             if c.dep_ == "relcl" and c.left_edge.i > i and verb.doc[c.left_edge.i - 1].text == ",":
                 j = min(j, c.left_edge.i - 1)
         return [(i, j)], None, False
-    # 8. the antecedent of a gapped relative clause: 'claims that the Kremlin denies'
+    # 9. the antecedent of a gapped relative clause: 'claims that the Kremlin denies'
     if lemma in NP_CONTENT and not objects:
         rel = _relative_antecedent(verb)
         if rel is not None:
@@ -1085,6 +1141,17 @@ def _according_to(art: _Article, according: Any) -> _Candidate | None:
 # ============================================================================ putting it together
 def _finalise(art: _Article, cands: list[_Candidate]) -> list[_Candidate]:
     """Fit reported contents to the quotes, set kinds, drop nested statements and outlet wrappers."""
+
+    def inside(c: _Candidate, other: _Candidate) -> bool:
+        return other is not c and any(s <= c.cue[0] < e for s, e in other.fragments)
+
+    def is_outlet(c: _Candidate) -> bool:
+        return bool(c.speaker) and bool(_OUTLET.search(art.span_text(c.speaker)))
+
+    # an outlet wrapping another statement ('Xi told Biden that "...," according to state media')
+    # goes first, so that the quote it held is free for the statement it wraps
+    wrappers = {id(c) for c in cands if is_outlet(c) and any(inside(o, c) for o in cands)}
+    cands = [c for c in cands if id(c) not in wrappers]
     taken = {qi for c in cands for qi in c.quotes}
     kept: list[_Candidate] = []
     for c in cands:
@@ -1097,12 +1164,9 @@ def _finalise(art: _Article, cands: list[_Candidate]) -> list[_Candidate]:
         c.kind = _kind(art, c)
         kept.append(c)
 
-    def inside(c: _Candidate, other: _Candidate) -> bool:
-        return other is not c and any(s <= c.cue[0] < e for s, e in other.fragments)
-
     # a statement whose cue sits in another's content is nested: keep the outer one, unless the
     # outer one is a news outlet reporting it ('The Kremlin confirmed ..., AP reports')
-    outlets = {id(c) for c in kept if c.speaker and _OUTLET.search(art.span_text(c.speaker))}
+    outlets = {id(c) for c in kept if is_outlet(c)}
     drop = {id(c) for c in kept if id(c) in outlets and any(inside(o, c) for o in kept)}
     kept = [c for c in kept if id(c) not in drop]
     drop = {id(c) for c in kept if any(inside(c, o) for o in kept)}
@@ -1294,12 +1358,26 @@ class _Resolver:
         low = head.lower_
         if head.tag_ == "PRP" and low in PRONOUNS:
             return self._pronoun(head, text)
+        if low in DOCUMENT_NOUNS:
+            # 'A statement from the Russian Defense Ministry said': the ministry speaks
+            author = _document_author(head)
+            if author is not None:
+                return self.resolve(author, (author.left_edge.i, author.right_edge.i + 1))
         words = [t for t in doc[span[0] : span[1]] if not t.is_punct]
         definite = bool(words) and words[0].lower_ in ("the", "this", "that")
         ent = art.ent_of.get(head.i)
+        if head.tag_ == "NNP" and head.text in self.full_names and (ent is None or (
+                ent.label_ != "PERSON" and ent.start == head.i and ent.end == head.i + 1)):
+            # 'Jordan said' after 'Rep. Jim Jordan': the person, not the country the NER saw
+            name = self.full_names[head.text]
+            return _Mention(head.i, "person", name, low, head.i, True, gender=self.genders.get(name, ""))
         if ent is None:
             ent = next((art.ent_of[c.i] for c in head.children if c.dep_ == "appos" and c.i in art.ent_of
                         and art.ent_of[c.i].label_ == "PERSON"), None)
+        if ent is None and head.tag_.startswith("NN"):
+            appos = self._appositive_person(head)
+            if appos is not None:
+                return appos
         if ent is not None and definite and len(words) <= 3 and (ent.label_ == "NORP" or low in ORG_NOUNS or low in PERSON_NOUNS):
             ent = None  # 'the Ministry', 'the Florida Republican': a nominal
         if ent is not None and _ENT_KIND.get(ent.label_):
@@ -1338,6 +1416,24 @@ class _Resolver:
             canonical = (_person_name(canonical) if kind == "person" else _clean_name(canonical)) or canonical
         return _Mention(head.i, kind, canonical, low, head.i, True,
                         plural=head.tag_ in ("NNS", "NNPS"), gender=_gender_of_words(words))
+
+    def _appositive_person(self, head: Any) -> _Mention | None:
+        """'A spokesperson for the White House, Karine Jean-Pierre': the person in apposition
+        when the NER covers only part of the name (hyphenated names)."""
+        art = self.art
+        for c in head.children:
+            if c.dep_ != "appos" or c.tag_ != "NNP":
+                continue
+            lo, hi = c.left_edge.i, c.right_edge.i + 1
+            if hi - lo > 5 or not any(art.ent_of.get(k) is not None and art.ent_of[k].label_ == "PERSON"
+                                      for k in range(lo, hi)):
+                continue
+            name = _person_name(_clean_name(art.span_text((lo, hi))))
+            if name:
+                name = self.full_name(name)
+                return _Mention(head.i, "person", name, head.lower_, head.i, True, gender=self.genders.get(name, ""),
+                                also=(c.i,))
+        return None
 
     def _named(self, head: Any, ent: Any, text: str, span: tuple[int, int]) -> _Mention:
         art = self.art
@@ -1381,6 +1477,23 @@ class _Resolver:
         if want == "person" and best.canonical and best.canonical not in self.genders:
             self.genders[best.canonical] = gender
         return best
+
+
+def _document_author(head: Any) -> Any | None:
+    """Who issued a statement, letter or report: 'from / by X', 'signed by X', 'X's statement',
+    'a White House readout' (a proper-noun modifier); ``None`` when the document names nobody."""
+    for c in head.children:
+        preps = [c] if c.dep_ == "prep" and c.lower_ in ("from", "by") else \
+            [g for g in c.children if g.dep_ == "agent"] if c.dep_ == "acl" else []
+        for prep in preps:
+            pobj = next((g for g in prep.children if g.dep_ == "pobj" and g.tag_.startswith(("NN", "PRP"))), None)
+            if pobj is not None:
+                return pobj
+    for c in head.children:
+        if c.dep_ == "poss" and c.tag_.startswith("NN"):
+            return c
+    modifiers = [c for c in head.children if c.dep_ == "compound" and c.tag_.startswith("NNP")]
+    return modifiers[-1] if modifiers else None
 
 
 def _singular(word: str) -> str:

