@@ -493,6 +493,19 @@ class _Article:
         self.ents = _entities(doc, arr[:, 4].tolist(), arr[:, 5].tolist())
         self.ent_of: dict[int, Any] = {i: ent for ent in self.ents for i in range(ent.start, ent.end)}
 
+    def in_headline(self, i: int) -> bool:
+        """Token ``i`` is in a title-case line without a full stop (a headline: 'Trump Attacks Harris')."""
+        pos = self.idx[i]
+        k = bisect.bisect_right(self.par_starts, pos) - 1
+        if k < 0:
+            return False
+        start, end = self.paragraphs[k]
+        line = self.text[start:end]
+        words = re.findall(r"[A-Za-z][\w'’-]*", line)
+        if not words or line.rstrip().endswith((".", "!", "?", "”", '"')) or len(words) > 20:
+            return False
+        return sum(w[0].isupper() for w in words) >= 0.6 * len(words)
+
     def _mark(self, qi: int, quote: Quote) -> None:
         lo, hi = bisect.bisect_left(self.idx, quote.start), bisect.bisect_left(self.idx, quote.end)
         self.quote_of[lo:hi] = [qi] * (hi - lo)
@@ -642,6 +655,11 @@ def _inherited_subject(verb: Any) -> Any | None:
                     return child
         if node.dep_ in ("conj", "advcl", "xcomp", "pcomp", "prep") and node.head.i != node.i:
             node = node.head
+        elif (node.dep_ == "dep" and node.head.i < node.i and node.head.tag_ in ("VBN", "VBD")
+              and node.i > 0 and node.doc[node.i - 1].text == ","):
+            # 'McConnell, asked about the remarks, said ...' parsed with 'asked' as the main verb
+            subj = _subject(node.head)
+            return subj if subj is not None and subj.i < node.head.i else None
         else:
             return None
     return None
@@ -992,6 +1010,20 @@ def _content_of(art: _Article, verb: Any, lemma: str) -> tuple[list[tuple[int, i
         if j > stop or stop - j <= 2:
             j = stop
         return [(i, j)], None, True
+    # 1b. 'told a congregation in Atlanta that the country needed ...' parsed as a relative clause
+    # of the hearer: a 'that' clause with its own subject is what was told
+    if lemma in ADDRESSEE:
+        dobj_ = next((c for c in children if c.dep_ in ("dobj", "dative") and c.i > verb.i), None)
+        for tok in (verb.subtree if dobj_ is not None else ()):
+            if tok.i <= dobj_.i or any(c.dep_ == "ccomp" for c in children):
+                continue
+            # a subject of its own, and a complement after the verb: not 'the story that his father loved'
+            if (tok.dep_ in ("relcl", "acl") and tok.left_edge.lower_ == "that"
+                    and any(c.dep_ == "nsubj" and c.lower_ != "that" for c in tok.children)
+                    and any(c.i > tok.i and c.dep_ in ("dobj", "ccomp", "xcomp", "attr", "acomp", "oprd", "prep", "agent")
+                            for c in tok.children)):
+                i, j = subtree(tok)
+                return [(i, j)], None, False
     # 2. a parenthetical: 'The plan, he said, is dead.' / 'The economy is slowing, he said.'
     if verb.dep_ == "parataxis":
         i, j = subtree(verb.head)
@@ -1002,7 +1034,8 @@ def _content_of(art: _Article, verb: Any, lemma: str) -> tuple[list[tuple[int, i
     # 3. object + preposition: 'accuses Russia of ...', 'blamed the U.S. for ...'
     preps = OBJECT_PREP.get(lemma)
     if preps and dobj is not None:
-        for child in children:
+        # the preposition hangs from the verb, or from its object ('accused the governor of ...')
+        for child in children + [c for c in dobj.children if c.dep_ == "prep"]:
             if child.dep_ == "prep" and child.lower_ in preps and child.i > dobj.i:
                 if verb.tag_ == "VBG" and verb.dep_ == "pcomp":
                     # '... by blaming the U.S. for the strained relations': the whole gerund clause
@@ -1098,6 +1131,7 @@ def _reported_candidates(art: _Article, used_cues: set[int]) -> list[_Candidate]
         frags, target, fronted = found
         if lemma in BELIEF_VERBS and not any(c.dep_ == "ccomp" for c in token.children):
             continue
+        frags = [_before_participle_cue(art, f, i) for f in frags]
         spans = [s for n, f in enumerate(frags) if (s := _trim(art, *f, keep_comma=fronted and n == len(frags) - 1))]
         if not spans:
             continue
@@ -1114,6 +1148,18 @@ def _reported_candidates(art: _Article, used_cues: set[int]) -> list[_Candidate]
             continue
         out.append(_Candidate("indirect", spans, (i, i + 1), speaker, subj.i, "reported", target))
     return [c for c in out if c.cue[0] not in absorbed]
+
+
+def _before_participle_cue(art: _Article, span: tuple[int, int], verb: int) -> tuple[int, int]:
+    """A content cut before ', telling ...' / ', adding ...' hung inside it: that participle is a
+    statement of its own ('accused Harris of "destroying" the economy, telling supporters that ...')."""
+    doc = art.doc
+    for k in range(max(span[0] + 1, verb + 1), span[1]):
+        t = doc[k]
+        if (t.tag_ == "VBG" and t.dep_ == "advcl" and doc[k - 1].text == "," and art.quote_of[k] < 0
+                and cue_lemma(t) in CUE_VERBS and span[0] <= t.head.i < span[1]):
+            return span[0], k - 1
+    return span
 
 
 def _according_to(art: _Article, according: Any) -> _Candidate | None:
@@ -1164,6 +1210,20 @@ def _finalise(art: _Article, cands: list[_Candidate]) -> list[_Candidate]:
         c.kind = _kind(art, c)
         kept.append(c)
 
+    # 'Strategists worry that ..., according to three people': each holds the other's cue; the
+    # statement is the strategists', without the 'according to' phrase
+    # ('X said ..., according to Y' likewise: the statement is X's, Y the source of the report)
+    for c in [c for c in kept if c.how == "according"]:
+        other = next((o for o in kept if inside(o, c)), None)
+        if other is None:
+            continue
+        if inside(c, other):
+            frags = [span for i, j in other.fragments
+                     if (span := _trim(art, i, min(j, c.cue[0])) if i < c.cue[0] else (i, j))]
+            if not frags:
+                continue
+            other.fragments = frags
+        kept = [k for k in kept if k is not c]
     # a statement whose cue sits in another's content is nested: keep the outer one, unless the
     # outer one is a news outlet reporting it ('The Kremlin confirmed ..., AP reports')
     outlets = {id(c) for c in kept if is_outlet(c)}
@@ -1269,7 +1329,8 @@ class _Resolver:
             head = ent.root
             if kind == "person":
                 words = name.split()
-                if len(words) >= 2 and len(words) > len(self.full_names.get(words[-1], "").split()):
+                if (len(words) >= 2 and len(words) > len(self.full_names.get(words[-1], "").split())
+                        and not art.in_headline(ent.start)):  # 'Trump Attacks Harris' is no name
                     self.full_names[words[-1]] = name
                 name = self.full_name(name)
                 self._learn_gender(name, ent)

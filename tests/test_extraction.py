@@ -164,6 +164,21 @@ CASES = [
     pytest.param("The mayor said the road would reopen on Monday, adding that crews were working overnight.",
                  [("indirect", "The mayor", "the road would reopen on Monday"),
                   ("indirect", "The mayor", "that crews were working overnight")], id="adding"),
+    pytest.param("The senator accused the governor of “wrecking” the budget, telling voters in Ohio that taxes had "
+                 "“gone through the roof” under his watch.",
+                 [("mixed", "The senator", "of “wrecking” the budget"),
+                  ("mixed", "The senator", "that taxes had “gone through the roof” under his watch")],
+                 id="participle-cue-inside-content-is-its-own-statement"),
+    pytest.param("The mayor struck a softer tone, telling a congregation in Atlanta that the city needed to heal.",
+                 [("indirect", "The mayor", "that the city needed to heal")], id="told-that-clause-parsed-as-relative"),
+    pytest.param("He told the story that his father loved.", [], id="told-a-story-with-a-relative-clause"),
+    pytest.param("Party strategists privately worry that the attacks could backfire, according to three people "
+                 "familiar with the campaign.",
+                 [("indirect", "Party strategists", "that the attacks could backfire")],
+                 id="according-to-wrapping-a-reported-belief"),
+    pytest.param("Senator Mitch McConnell, asked about the remarks, said he would leave the commentary to others.",
+                 [("indirect", "Senator Mitch McConnell", "he would leave the commentary to others")],
+                 id="asked-about-parenthetical"),
     pytest.param("Turnout reached 62 percent, according to the election commission.",
                  [("indirect", "the election commission", "Turnout reached 62 percent,")], id="according-to-end"),
     pytest.param("According to the police report, the driver was not wearing a seatbelt.",
@@ -262,6 +277,8 @@ def test_parenthetical_attribution_leaves_two_fragments(nlp):
     pytest.param("A White House readout of the call said the president had raised human rights.",
                  "White House", id="a-readout-by-its-issuer-not-its-topic"),
     pytest.param("A letter signed by 40 senators said the deal was flawed.", "40 senators", id="signed-by"),
+    pytest.param("Trump Attacks Harris Over Economy\n\nVice President Kamala Harris spoke in Atlanta on Sunday. "
+                 "Harris said the country needed to heal.", "Kamala Harris", id="a-headline-is-no-full-name"),
 ])
 def test_speaker_is_resolved_to_the_entity_meant(nlp, text, canonical):
     records = extract_statements(text, nlp=nlp)
