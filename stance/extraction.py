@@ -73,7 +73,7 @@ BELIEF_VERBS = frozenset("believe think feel fear hope expect doubt worry suspec
 # verbs that attribute only when they stand right next to a quotation ("Fine," he shrugged)
 QUOTE_ONLY_VERBS = frozenset("""
 continue go laugh smile shrug sigh scoff chuckle shout yell whisper mutter murmur cry snap
-interject interrupt begin finish text email
+interject interrupt begin finish text email read
 """.split())
 CUE_VERBS = SPEECH_VERBS | BELIEF_VERBS
 # the direct object is the content ("confirmed the meeting")
@@ -103,6 +103,11 @@ PREP_CONTENT = {
 XCOMP_CONTENT = frozenset("""
 promise pledge vow threaten agree urge ask tell call demand propose swear warn advise claim
 appeal plead
+""".split())
+# verbs that characterise something 'as' what they call it ('dismissed as "absurd" the claims')
+CHARACTERIZING = frozenset("""
+dismiss reject denounce condemn describe characterize characterise brand label hail criticize criticise
+slam blast praise welcome decry deride
 """.split())
 # 'called X Y': the object and what it is called are the content
 NAMING = frozenset("call label dub brand term".split())
@@ -643,7 +648,16 @@ def _subject(verb: Any) -> Any | None:
 
 
 def _inherited_subject(verb: Any) -> Any | None:
-    """The subject of a verb, or of the verb it hangs from ("..., adding that", "by blaming")."""
+    """The subject of a verb, or of the verb it hangs from ("..., adding that", "by blaming").
+
+    A participle the parser hung inside another statement's content ('Boehner said money should not
+    be an issue, telling reporters ...') belongs to that statement's speaker, not the content's subject."""
+    if verb.tag_ == "VBG" and verb.dep_ == "advcl" and verb.i > 0 and verb.doc[verb.i - 1].text == ",":
+        node, steps = verb.head, 0
+        while node.head.i != node.i and steps < 4 and cue_lemma(node) not in CUE_VERBS:
+            node, steps = node.head, steps + 1
+        if node is not verb.head and cue_lemma(node) in CUE_VERBS and node.i < verb.i:
+            return _inherited_subject(node)
     node = verb
     for _ in range(4):
         subj = _subject(node)
@@ -802,7 +816,9 @@ def _attribution_after(art: _Article, qi: int) -> _Attribution | None:
             return None
         if _has_own_content(art, token, lemma):
             return None
-        if closed_sentence and (end - v > 8 or any(doc[m].tag_.startswith("VB") for m in range(v + 1, end))):
+        if closed_sentence and (end - v > 8 or any(doc[m].tag_.startswith("VB") for m in range(v + 1, end))
+                                or (end < art.n and art.quote_of[end] >= 0)):
+            # ('..." McHenry added, "He ...': the attribution of the next quote)
             # '..." Blinken also called on Moscow to ...': a new sentence, not the quote's attribution
             return None
         subj = _subject(token)
@@ -830,12 +846,21 @@ def _has_own_content(art: _Article, verb: Any, lemma: str) -> bool:
 
     A clause inside a quote is the second half of a split quote ('"A," he said later, "b."'),
     which the parser may hang on the verb: no content of its own."""
+    doc = verb.doc
     for child in verb.children:
-        if child.i <= verb.i or art.quote_of[child.i] >= 0:
+        if child.i <= verb.i:
             continue
+        if art.quote_of[child.i] >= 0:
+            q_start = art.quote_tokens(art.quote_of[child.i])[0]
+            between = doc[verb.i + 1 : q_start]
+            new_sentence = q_start >= art.sent_end[verb.i] or any(t.text in (".", "!", "?", ":", ";") for t in between)
+            if new_sentence or all(t.is_punct or t.is_space or t.tag_ == "RB"
+                                   or t.dep_ in ("nsubj", "compound", "advmod", "npadvmod") for t in between):
+                continue  # the quote goes on after the attribution: '"A," he said later, "b."'
+            return True
         if child.dep_ == "ccomp":
             return True
-        if child.dep_ == "dobj" and lemma not in ADDRESSEE and child.tag_ not in ("PRP",):
+        if child.dep_ == "dobj" and lemma not in ADDRESSEE and lemma != "read" and child.tag_ not in ("PRP",):
             return True
     return False
 
@@ -1010,20 +1035,6 @@ def _content_of(art: _Article, verb: Any, lemma: str) -> tuple[list[tuple[int, i
         if j > stop or stop - j <= 2:
             j = stop
         return [(i, j)], None, True
-    # 1b. 'told a congregation in Atlanta that the country needed ...' parsed as a relative clause
-    # of the hearer: a 'that' clause with its own subject is what was told
-    if lemma in ADDRESSEE:
-        dobj_ = next((c for c in children if c.dep_ in ("dobj", "dative") and c.i > verb.i), None)
-        for tok in (verb.subtree if dobj_ is not None else ()):
-            if tok.i <= dobj_.i or any(c.dep_ == "ccomp" for c in children):
-                continue
-            # a subject of its own, and a complement after the verb: not 'the story that his father loved'
-            if (tok.dep_ in ("relcl", "acl") and tok.left_edge.lower_ == "that"
-                    and any(c.dep_ == "nsubj" and c.lower_ != "that" for c in tok.children)
-                    and any(c.i > tok.i and c.dep_ in ("dobj", "ccomp", "xcomp", "attr", "acomp", "oprd", "prep", "agent")
-                            for c in tok.children)):
-                i, j = subtree(tok)
-                return [(i, j)], None, False
     # 2. a parenthetical: 'The plan, he said, is dead.' / 'The economy is slowing, he said.'
     if verb.dep_ == "parataxis":
         i, j = subtree(verb.head)
@@ -1057,7 +1068,7 @@ def _content_of(art: _Article, verb: Any, lemma: str) -> tuple[list[tuple[int, i
         if comps or named:
             return [(i, max([j] + [subtree(c)[1] for c in comps]))], None, False
     # 6. 'dismissed as "absurd" new allegations that ...': the object inside the 'as' phrase
-    if dobj is None and (lemma in NP_CONTENT or "as" in OBJECT_PREP.get(lemma, ())):
+    if dobj is None and lemma in CHARACTERIZING and verb.dep_ != "relcl":
         for child in children:
             if child.dep_ == "prep" and child.lower_ == "as" and child.i > verb.i and any(
                     c.dep_ == "pobj" for c in child.children):
@@ -1081,6 +1092,20 @@ def _content_of(art: _Article, verb: Any, lemma: str) -> tuple[list[tuple[int, i
         rel = _relative_antecedent(verb)
         if rel is not None:
             return [(max(rel.left_edge.i, sent_lo) if rel.left_edge.i < rel.i else rel.i, verb.i + 1)], None, False
+    # 10. 'told a congregation in Atlanta that the country needed ...' parsed as a relative clause
+    # of the hearer: a 'that' clause with its own subject is what was told
+    if lemma in ADDRESSEE:
+        dobj_ = next((c for c in children if c.dep_ in ("dobj", "dative") and c.i > verb.i), None)
+        for tok in (verb.subtree if dobj_ is not None else ()):
+            if tok.i <= dobj_.i or any(c.dep_ == "ccomp" for c in children):
+                continue
+            # a subject of its own, and a complement after the verb: not 'the story that his father loved'
+            if (tok.dep_ in ("relcl", "acl") and tok.left_edge.lower_ == "that"
+                    and any(c.dep_ == "nsubj" and c.lower_ != "that" for c in tok.children)
+                    and any(c.i > tok.i and c.dep_ in ("dobj", "ccomp", "xcomp", "attr", "acomp", "oprd", "prep", "agent")
+                            for c in tok.children)):
+                i, j = subtree(tok)
+                return [(i, j)], None, False
     return None
 
 
