@@ -41,6 +41,10 @@ class DataConfig:
     reverse_neutral: bool = _help(
         "directed views: add the reverse direction (target -> source) of each polar example as neutral"
     )
+    statement_view: bool = _help(
+        "directed views: add each example whose source speaks a statement in its sentence as stance run "
+        "presents it (text: the statement's content; context: the sentence; stance.datasets.statement_views)"
+    )
 
 
 @dataclass
@@ -55,6 +59,10 @@ class ModelConfig:
     pooling: Literal["cls", "markers"] = _help(
         "what the head reads: cls (the first token, as plain AutoModelForSequenceClassification does) or "
         "markers (the mean of the first token and the opening source and target markers; see stance.model)"
+    )
+    sides: bool = _help(
+        "say in the text pair whether source and target are on opposite sides or the same side, when the "
+        "record tells (speaker_party / target_party, SEESAW ideologies; stance.model.sides_of)"
     )
 
 

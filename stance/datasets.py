@@ -402,6 +402,52 @@ def to_directed(record: Statement) -> Statement:
     return out
 
 
+def statement_views(records: list[Statement], *, nlp: Any = None, suffix: str = ":stmt",
+                    show_progress_bar: bool = False) -> list[Statement]:
+    """Sentence-level directed examples as ``stance run`` presents a statement to the model.
+
+    For each record whose sentence (``text``) holds an attributed statement (found by
+    :func:`stance.extraction.extract_many`) spoken by the record's source (the speaker span overlaps
+    the source span), a copy with the same label whose ``text`` is the statement's content, whose
+    ``context`` is the sentence, with the target's span when the content names it and no source span
+    (the speaker stands outside the content, as in an extracted statement). Records without a
+    source span, or whose source speaks no statement, give nothing. Ids get ``suffix``."""
+    from collections import defaultdict
+
+    from .extraction import extract_many
+    from .nlp import load_nlp
+
+    candidates = [r for r in records if isinstance(r.get("source_start"), int) and isinstance(r.get("source_end"), int)]
+    sentence_ids: dict[str, int] = {}
+    for r in candidates:
+        sentence_ids.setdefault(r["text"], len(sentence_ids))
+    found: dict[int, list[Statement]] = defaultdict(list)
+    articles = ((str(i), text, {}) for text, i in sentence_ids.items())
+    extraction_log = logging.getLogger("stance.extraction")
+    level = extraction_log.level
+    extraction_log.setLevel(logging.ERROR)  # corpus sentences: unbalanced quotes are common, warnings are noise
+    try:
+        for statement in extract_many(articles, nlp=nlp or load_nlp(), show_progress_bar=show_progress_bar):
+            found[int(statement["doc_id"])].append(statement)
+    finally:
+        extraction_log.setLevel(level)
+    views = []
+    for r in candidates:
+        s_start, s_end = r["source_start"], r["source_end"]
+        for st in found.get(sentence_ids[r["text"]], []):
+            if st["speaker_start"] is None or not (st["speaker_start"] < s_end and s_start < st["speaker_end"]):
+                continue
+            view = dict(r, text=st["content"], context=r["text"], statement_id=f"{r['statement_id']}{suffix}",
+                        source_start=None, source_end=None, target_start=None, target_end=None)
+            t_start, t_end = r.get("target_start"), r.get("target_end")
+            if isinstance(t_start, int) and isinstance(t_end, int) and st["start"] <= t_start and t_end <= st["end"]:
+                view["target_start"], view["target_end"] = t_start - st["start"], t_end - st["start"]
+            views.append(view)
+            break
+    log.info("statement views: %d of %d examples have a statement spoken by their source", len(views), len(records))
+    return views
+
+
 def swap_direction(record: Statement, label_field: str = LABEL_FIELD) -> Statement:
     """Swap source/target (and their spans) of an official-view DSE record and mirror its label.
 

@@ -9,7 +9,9 @@ What is found
 - **direct** quotes, straight or curly marks, with the attribution after the quote ("...," he
   said / said Smith / the official told CNN / — Smith), before it after a colon, comma or dash
   ("Smith said: ..."), or in the paragraph before ("The official added:" then a paragraph of
-  quote, with or without marks); a quote split by its attribution ("A," he said, "B.") is one
+  quote, with or without marks); an article quoted in single marks only (British style:
+  'We will respond,' he said) has them read as quotation marks, apostrophes left alone; a
+  quote split by its attribution ("A," he said, "B.") is one
   statement with two ``fragments``; a quote running over paragraphs (no closing mark at the end
   of a paragraph, an opening mark at the start of the next) is one statement; a full-sentence
   quote right after a statement, with no attribution of its own, gets that statement's speaker.
@@ -18,9 +20,11 @@ What is found
 - **indirect** (reported) speech: a cue verb with a clause ("said that ...", "denied that ...",
   fronted "..., he said", parenthetical "The plan, he said, is dead"), an object ("confirmed
   the meeting"), an object and a preposition ("accuses Russia of ...": content "of ...", the
-  object is the target), an infinitive ("vowed to retaliate"), "according to X", "citing X"
-  (X is the source of the reporting verb's content), and a gapped relative clause whose
-  antecedent is the content ("claims that the Kremlin denies").
+  object is the target), an infinitive ("vowed to retaliate"), a characterisation ("dismissed
+  as "absurd" the claims"), "according to X", "citing X" (X is the source of the reporting
+  verb's content), a participle of its own after another statement's content ("accused Harris
+  of ..., telling supporters that ..."), and a gapped relative clause whose antecedent is the
+  content ("claims that the Kremlin denies").
 
 Span conventions (PARC 3.0 / PolNeAR): a direct quote's content includes its quotation marks
 and the punctuation inside them; reported content is the reported clause, starting with "that"
@@ -31,13 +35,16 @@ fragments, ``start``/``end`` span them all and ``fragments`` lists ``[start, end
 Speakers are the subject at the attribution (``speaker``, ``speaker_start``/``speaker_end``);
 ``speaker_canonical`` is the entity meant: pronouns ("he", "she", "they", "it") and definite
 nominals ("the official", "the Ministry") go to the most recent compatible mention before them,
-a surname to the full name used earlier. With a :class:`~stance.parties.PartyConfig`,
+a surname to the full name used earlier (also when the NER took it for a place: "Jordan"), a
+document to who issued it ("a statement from the Defense Ministry said", "a White House readout"). With a :class:`~stance.parties.PartyConfig`,
 ``speaker_party`` and ``target_party`` are filled; unknown stays ``None``.
 
 Left out on purpose: statements nested inside a quote or inside another statement's content
 (the outer one is kept), attributions without a speaker ("it was said that"), negated, modal
 and infinitive cues ("did not say", "will say", "plans to announce"), and the reporting layer
-of news outlets ("AP reports") when it only wraps another attribution.
+of news outlets ("AP reports", "according to state media") and "according to X" when it only
+wraps another attribution ("Strategists worry that ..., according to three people": the
+strategists' statement).
 """
 from __future__ import annotations
 
@@ -1448,12 +1455,12 @@ class _Resolver:
             # 'A statement from the Russian Defense Ministry said': the ministry speaks
             author = _document_author(head)
             if author is not None:
-                return self.resolve(author, (author.left_edge.i, author.right_edge.i + 1))
+                return self.resolve(author, _author_span(author))
         words = [t for t in doc[span[0] : span[1]] if not t.is_punct]
         definite = bool(words) and words[0].lower_ in ("the", "this", "that")
         ent = art.ent_of.get(head.i)
-        if head.tag_ == "NNP" and head.text in self.full_names and (ent is None or (
-                ent.label_ != "PERSON" and ent.start == head.i and ent.end == head.i + 1)):
+        if (head.tag_ == "NNP" and head.text in self.full_names and ent is not None and ent.label_ != "PERSON"
+                and ent.start == head.i and ent.end == head.i + 1):
             # 'Jordan said' after 'Rep. Jim Jordan': the person, not the country the NER saw
             name = self.full_names[head.text]
             return _Mention(head.i, "person", name, low, head.i, True, gender=self.genders.get(name, ""))
@@ -1472,9 +1479,13 @@ class _Resolver:
             kind = "person"  # 'European Commission President Ursula von der Leyen' with no entity found
         kind = _nominal_kind(head)
         if definite and head.tag_.startswith("NN"):
-            # 'the official', 'the Ministry': the last mention with that head or role
+            # 'the official', 'the Ministry': the last mention with that head or role, and with the
+            # proper-noun modifiers it has ('the Maryland Democrat' is not the California one)
+            mods = {c.lower_ for c in head.children if c.dep_ in ("compound", "amod") and c.tag_.startswith("NNP")}
             for m in self.before(head.i, max_back=1500):
                 if (m.head == low or low in self.roles(m)) and m.canonical:
+                    if mods and not mods <= set(re.findall(r"\w+", f"{self.description(m)} {m.canonical}".lower())):
+                        continue
                     return m
             # 'the Florida Republican', 'the Hungarian leader': the last person described so
             cues = {low} if low in ("republican", "democrat", "conservative", "liberal") else set()
@@ -1582,6 +1593,19 @@ def _document_author(head: Any) -> Any | None:
     return modifiers[-1] if modifiers else None
 
 
+def _author_span(author: Any) -> tuple[int, int]:
+    """The words naming a document's author: its subtree, or the run of proper-noun modifiers
+    before the document noun ('a Justice Department filing' -> Justice Department)."""
+    lo, hi = author.left_edge.i, author.right_edge.i + 1
+    if author.dep_ == "compound":
+        k = author.i
+        while k - 1 >= 0 and author.doc[k - 1].dep_ == "compound" and author.doc[k - 1].head.i == author.head.i \
+                and author.doc[k - 1].tag_.startswith("NNP"):
+            k -= 1
+        lo = min(lo, k)
+    return lo, hi
+
+
 def _singular(word: str) -> str:
     if word.endswith("ies"):
         return word[:-3] + "y"
@@ -1627,6 +1651,8 @@ def _titled_name(text: str) -> bool:
     words = text.split()
     last = max((k for k, w in enumerate(words) if _is_title_word(w)), default=-1)
     rest = words[last + 1 :]
+    if rest and rest[-1].lower() in ORG_NOUNS:
+        return False  # 'Justice Department' is no Justice named Department
     return last >= 0 and bool(rest) and rest[0][:1].isupper() and rest[-1][:1].isupper()
 
 

@@ -40,6 +40,10 @@ class InputEncoding:
     already knows, as in Zhou & Chen 2022), and the pair ``"<source> -> <target>"`` is added as a second
     segment, so the direction is visible even when the spans are unknown. ``pair``: the second segment only.
 
+    ``sides``: say in the text pair whether source and target are on opposite sides or the same side
+    (:func:`sides_of`: two parties of a party config, or SEESAW's Liberal / Conservative ideologies),
+    when the record tells; nothing when it does not.
+
     ``pooling``: what the classification head reads. ``cls``: the first token, as every
     ``...ForSequenceClassification`` does. ``markers`` (with ``kind="markers"``): the mean of the first
     token and the opening source and target markers, taken from the last layer before the head
@@ -55,6 +59,7 @@ class InputEncoding:
     source_marker: str = "@"
     target_marker: str = "#"
     pooling: Literal["cls", "markers"] = "cls"
+    sides: bool = False
 
     def marked(self, record: dict[str, Any]) -> tuple[str, dict[str, int]]:
         """The first segment, and the character offset of each opening marker in it (by role)."""
@@ -84,6 +89,9 @@ class InputEncoding:
         if source is None and target is None and not (self.use_context and record.get("context")):
             return None
         pair = f"{source or 'unknown'} -> {target or 'unknown'}"
+        side = sides_of(record) if self.sides else None
+        if side is not None:
+            pair += " (opposite sides)" if side == "opposed" else " (same side)"
         if self.use_context and record.get("context"):
             pair += f" | {record['context']}"
         return pair
@@ -94,6 +102,25 @@ class InputEncoding:
         if all(s is None for s in second):
             return first, None
         return first, [s or "" for s in second]
+
+
+_IDEOLOGY_SIDES = frozenset({"Liberal", "Conservative"})
+
+
+def sides_of(record: dict[str, Any]) -> str | None:
+    """``"opposed"`` or ``"same"`` when the record tells whether its source and target are on opposite
+    sides, else ``None``: its own ``sides`` field, else ``speaker_party`` vs ``target_party`` (a
+    statement mapped by a party config), else SEESAW's ``source_ideology`` vs ``target_ideology``
+    (Liberal / Conservative; Moderate and unknown tell nothing)."""
+    value = record.get("sides")
+    if value in ("opposed", "same"):
+        return value
+    for a, b, allowed in (("speaker_party", "target_party", None),
+                          ("source_ideology", "target_ideology", _IDEOLOGY_SIDES)):
+        x, y = record.get(a), record.get(b)
+        if isinstance(x, str) and isinstance(y, str) and x and y and (allowed is None or {x, y} <= allowed):
+            return "opposed" if x != y else "same"
+    return None
 
 
 def _as_records(items: Iterable[dict[str, Any] | str]) -> list[dict[str, Any]]:
@@ -156,6 +183,7 @@ class StanceClassifier:
         use_context: bool | None = None,
         max_length: int | None = None,
         pooling: str | None = None,
+        sides: bool | None = None,
         device: str | None = None,
         quantize: Literal["int8", "bf16"] | None = None,
         num_threads: int | None = None,
@@ -213,6 +241,8 @@ class StanceClassifier:
             enc.max_length = max_length
         if pooling is not None:
             enc.pooling = pooling  # type: ignore[assignment]
+        if sides is not None:
+            enc.sides = sides
         if enc.pooling not in ("cls", "markers"):
             raise StanceError(f"unknown pooling {enc.pooling!r}; valid: cls, markers")
         if enc.pooling == "markers" and enc.kind != "markers":

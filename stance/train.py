@@ -81,7 +81,7 @@ def reverse_as_neutral(record: dict[str, Any], label_field: str, suffix: str = "
 
 def load_run_data(config: Config) -> RunData:
     """Load, alias, augment and check the training, dev and test sets of a config."""
-    from .datasets import dataset_labels, dedup_against, load_dataset, swap_direction
+    from .datasets import dataset_labels, dedup_against, load_dataset, statement_views, swap_direction
 
     lf = config.label_field
     data_dir = config.data.dir
@@ -121,6 +121,9 @@ def load_run_data(config: Config) -> RunData:
             if r[lf] != "neutral" and r.get("source") and r.get("target")
             and (r["text"], r["target"], r["source"]) not in annotated  # the reverse has its own annotation
         ]
+    if config.data.statement_view:
+        originals = [r for r in train if not str(r.get("statement_id", "")).endswith(":rev")]
+        train = train + statement_views(originals, show_progress_bar=True)
     if not train:
         raise ConfigError(None, "the training sets are empty", field="data.train")
     counts = Counter(r[lf] for r in train)
@@ -478,6 +481,7 @@ def run_training(config: Config, output_dir: str | Path | None = None, *, overwr
             use_context=config.model.use_context,
             max_length=config.model.max_length,
             pooling=config.model.pooling,
+            sides=config.model.sides,
             num_threads=config.train.num_threads,
         )
         clf.label_alias = dict(config.evaluation.label_alias)

@@ -553,3 +553,36 @@ def test_dedup_against_on_real_dse_removes_the_test_overlap(dse):
     kept = dedup_against(dse["train"], dse["test"])
     assert len(dse["train"]) - len(kept) >= 400
     assert dedup_against(kept, dse["test"]) == kept
+
+
+# ---------------------------------------------------------------------- statement views
+def _directed(sid, text, source, target, stance):
+    s, t = text.index(source), text.index(target)
+    return {"doc_id": "d", "statement_id": sid, "text": text, "source": source, "target": target,
+            "source_start": s, "source_end": s + len(source), "target_start": t, "target_end": t + len(target),
+            "stance": stance}
+
+
+def test_statement_view_is_the_sources_statement_as_stance_run_presents_it():
+    from stance.datasets import statement_views
+
+    text = "Peskov said the Kremlin was open to talks with Washington."
+    spoken = _directed("1", text, "Peskov", "Washington", "positive")
+    co_mention = _directed("2", "Moscow and Washington met in Geneva.", "Moscow", "Washington", "neutral")
+    other_speaker = _directed("3", text, "Kremlin", "Washington", "positive")  # the Kremlin does not speak here
+    (view,) = statement_views([spoken, co_mention, other_speaker])
+    assert view["statement_id"] == "1:stmt" and view["stance"] == "positive"
+    assert view["text"] == "the Kremlin was open to talks with Washington"
+    assert view["context"] == text
+    assert view["text"][view["target_start"] : view["target_end"]] == "Washington"
+    assert view["source_start"] is None and view["source"] == "Peskov"
+
+
+def test_statement_view_has_no_target_span_when_the_content_does_not_name_it():
+    from stance.datasets import statement_views
+
+    record = _directed("1", "Asked about Washington, Peskov said Russia was always open to dialogue.",
+                       "Peskov", "Washington", "positive")
+    (view,) = statement_views([record])
+    assert view["text"] == "Russia was always open to dialogue"
+    assert view["target_start"] is None and view["target_end"] is None

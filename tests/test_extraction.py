@@ -293,6 +293,8 @@ def test_parenthetical_attribution_leaves_two_fragments(nlp):
     pytest.param("A White House readout of the call said the president had raised human rights.",
                  "White House", id="a-readout-by-its-issuer-not-its-topic"),
     pytest.param("A letter signed by 40 senators said the deal was flawed.", "40 senators", id="signed-by"),
+    pytest.param("A Justice Department filing said the law was valid.", "Justice Department",
+                 id="a-department-is-no-titled-person"),
     pytest.param("Trump Attacks Harris Over Economy\n\nVice President Kamala Harris spoke in Atlanta on Sunday. "
                  "Harris said the country needed to heal.", "Kamala Harris", id="a-headline-is-no-full-name"),
 ])

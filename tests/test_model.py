@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from stance.errors import InputError, StanceError
-from stance.model import InputEncoding, StanceClassifier
+from stance.model import InputEncoding, StanceClassifier, sides_of
 
 LABELS = ["negative", "neutral", "positive"]
 RECORD = {
@@ -33,6 +33,40 @@ def test_markers_without_spans_fall_back_to_the_pair():
     record = {"text": "We are open for dialogue.", "source": "Peskov", "target": "the United States", "context": "Peskov told journalists."}
     assert enc.first_segment(record) == "We are open for dialogue."
     assert enc.second_segment(record) == "Peskov -> the United States | Peskov told journalists."
+
+
+@pytest.mark.parametrize("fields, side", [
+    pytest.param({"speaker_party": "RU", "target_party": "US"}, "opposed", id="two-parties"),
+    pytest.param({"speaker_party": "DEM", "target_party": "DEM"}, "same", id="one-party"),
+    pytest.param({"speaker_party": None, "target_party": "US"}, None, id="speaker-party-unknown"),
+    pytest.param({"source_ideology": "Liberal", "target_ideology": "Conservative"}, "opposed", id="seesaw-opposed"),
+    pytest.param({"source_ideology": "Conservative", "target_ideology": "Conservative"}, "same", id="seesaw-same"),
+    pytest.param({"source_ideology": "Moderate", "target_ideology": "Liberal"}, None, id="moderate-tells-nothing"),
+    pytest.param({"sides": "same", "speaker_party": "RU", "target_party": "US"}, "same", id="own-field-first"),
+    pytest.param({}, None, id="nothing"),
+])
+def test_sides_are_read_from_parties_or_ideologies(fields, side):
+    assert sides_of({"text": "x", **fields}) == side
+
+
+def test_sides_go_into_the_pair_only_when_asked_and_known():
+    record = {"text": "We are open for dialogue.", "source": "Peskov", "target": "the United States",
+              "speaker_party": "RU", "target_party": "US", "context": "Peskov told journalists."}
+    assert InputEncoding(use_context=True).second_segment(record) == \
+        "Peskov -> the United States | Peskov told journalists."
+    assert InputEncoding(use_context=True, sides=True).second_segment(record) == \
+        "Peskov -> the United States (opposite sides) | Peskov told journalists."
+    same = {**record, "target_party": "RU"}
+    assert InputEncoding(sides=True).second_segment(same) == "Peskov -> the United States (same side)"
+    unknown = {**record, "speaker_party": None}
+    assert InputEncoding(sides=True).second_segment(unknown) == "Peskov -> the United States"
+
+
+def test_sides_option_is_saved_with_the_model(tiny_encoder, tmp_path):
+    clf = StanceClassifier.from_pretrained(tiny_encoder, labels=LABELS, sides=True)
+    clf.save_pretrained(tmp_path / "model")
+    assert StanceClassifier.from_pretrained(tmp_path / "model").encoding.sides is True
+    assert StanceClassifier.from_pretrained(tiny_encoder, labels=LABELS).encoding.sides is False
 
 
 def test_plain_strings_have_no_pair():
