@@ -855,7 +855,7 @@ def _has_own_content(art: _Article, verb: Any, lemma: str) -> bool:
     which the parser may hang on the verb: no content of its own."""
     doc = verb.doc
     for child in verb.children:
-        if child.i <= verb.i:
+        if child.i <= verb.i or child.dep_ not in ("ccomp", "dobj"):
             continue
         if art.quote_of[child.i] >= 0:
             q_start = art.quote_tokens(art.quote_of[child.i])[0]
