@@ -187,6 +187,7 @@ DOCUMENT_NOUNS = frozenset("""
 statement statements release communique communiqué letter memo report post tweet message
 declaration note readout transcript filing
 """.split())
+_ANONYMITY = re.compile(r"(?:not to be (?:named|identified|quoted)|anonymity|on condition)", re.I)
 # heads of nominal speakers, to tell people from organisations when resolving pronouns
 PERSON_NOUNS = frozenset("""
 official spokesman spokeswoman spokesperson minister president secretary senator lawmaker ambassador
@@ -246,6 +247,10 @@ nikolai alexei alexey yuri boris viktor volodymyr petro emmanuel olaf recep xi h
 muhammad ahmed abdullah narendra rishi keir jens antony mike rex lloyd jake jim bill hakeem marco
 ron rudy newt dick al jimmy ronald gavin andy greg josh pete tim beto eric jared hunter lindsey
 anatoly vasily vassily yevgeny valery vyacheslav konstantin leonid igor anton ramzan kirill andrei
+tom rick bob rand raul craig glenn hans alejandro brody gordon kurt roy ben dan don rob chris matt
+nick tony luis carlos juan miguel jorge pedro francisco antonio manuel ricardo mario sergio fernando
+ahmad omar khalid hamid hossein javad mahmoud mohammad ebrahim benny yair naftali itamar amir ramin
+mevlut thierry francois pierre jacques klaus wolfgang friedrich markus nigel liam dominic kwasi sajid
 """.split()) - {"lindsey"}
 _FEMALE_NAMES = frozenset("""
 mary patricia jennifer linda elizabeth barbara susan jessica sarah karen nancy lisa betty margaret
@@ -258,6 +263,10 @@ amber doris marilyn danielle beverly isabella theresa diana natalie charlotte ma
 hillary kamala nikki condoleezza madeleine jen karine kayleigh marjorie elise liz alexandria ilhan
 rashida ayanna ursula kristalina giorgia marine annalena sanna jacinda maia yulia valentina elvira
 tulsi kirsten tammy wendy avril gina loretta sheryl kathy gretchen stacey dianne kyrsten lisa
+jill patty nan dina melania ivanka kellyanne hope kristy candy kerri penda jeanne mazie tina maxine
+debbie claire heidi betsy kirstjen susana michele sonia elena jeanine meghan katie kate jane anne
+marsha joni cindy shelley lucy ellen rosa carmen ana lucia sofia camila yolanda mariana beatriz
+maryam fatima leila zahra golda tzipi ayelet theresa priti liz suella rachel angela ursula
 """.split())
 _TITLE_WORDS = frozenset("""
 president minister secretary spokesman spokeswoman spokesperson chancellor senator sen rep governor gov
@@ -686,6 +695,15 @@ def _inherited_subject(verb: Any) -> Any | None:
     return None
 
 
+def _is_dash(token: Any) -> bool:
+    """A dash between words or phrases; not the hyphen inside a name ('Jean-Pierre')."""
+    if token.text not in DASHES:
+        return False
+    if token.text == "-" and not token.whitespace_ and token.i > 0 and not token.doc[token.i - 1].whitespace_:
+        return False
+    return True
+
+
 def _trim(art: _Article, i: int, j: int, *, keep_comma: bool = False) -> tuple[int, int] | None:
     """A token range without spaces and edge punctuation (quotation marks stay), and without a
     leading dateline ('BRUSSELS (AP) — ')."""
@@ -716,7 +734,7 @@ def _np_span(art: _Article, head: Any, lo: int, hi: int) -> tuple[int, int]:
             j = k
             break
     for k in range(head.i - 1, i - 1, -1):
-        if art.quote_of[k] != own or "\n" in art.doc[k].text or art.doc[k].text in DASHES:
+        if art.quote_of[k] != own or "\n" in art.doc[k].text or _is_dash(art.doc[k]):
             i = k + 1  # also after a dateline ('DES MOINES — A crowded field ...')
             break
     if j - i > 16:  # too long for a mention: the words up to the head
@@ -1164,6 +1182,8 @@ def _reported_candidates(art: _Article, used_cues: set[int]) -> list[_Candidate]
         if lemma in BELIEF_VERBS and not any(c.dep_ == "ccomp" for c in token.children):
             continue
         frags = [_before_participle_cue(art, f, i) for f in frags]
+        if lemma in ("ask", "request", "speak") and _ANONYMITY.match(art.span_text(frags[0])):
+            continue  # 'who asked not to be named': a condition of the interview, no statement
         spans = [s for n, f in enumerate(frags) if (s := _trim(art, *f, keep_comma=fronted and n == len(frags) - 1))]
         if not spans:
             continue
@@ -1554,7 +1574,10 @@ class _Resolver:
         want, gender = PRONOUNS[head.lower_]
         if want == "self":
             return _Mention(head.i, "unknown", None, head.lower_)
-        ranked: list[tuple[tuple[int, int, int], int, _Mention]] = []
+        ranked: list[tuple[tuple[int, ...], int, _Mention]] = []
+        art = self.art
+        here = art.sent_start[head.i]
+        previous = art.sent_start[here - 1] if here > 0 else here
         for order, m in enumerate(self.before(head.i, max_back=400)):
             known = self.genders.get(m.canonical or "", m.gender)
             if want == "person":
@@ -1565,8 +1588,12 @@ class _Resolver:
                 ok = m.kind in ("org", "place") and not m.plural
             if ok and m.canonical:
                 named = m.head_i is not None and (m.head_i in self.art.ent_of or self.art.doc[m.head_i].tag_.startswith("NNP"))
-                # named before nominal, known gender before unknown, subjects first, then the nearest
-                rank = (0 if named or want != "person" else 1, 0 if known or want != "person" else 1, 0 if m.subject else 1)
+                # the subject of this or the previous sentence first (news writing refers back to it:
+                # '... Mayorkas said ... Asked whether ..., he replied'), then named before nominal,
+                # known gender before unknown, subjects, the nearest
+                recent = 0 if m.subject and m.start >= previous and named else 1
+                rank = (recent, 0 if named or want != "person" else 1, 0 if known or want != "person" else 1,
+                        0 if m.subject else 1)
                 ranked.append((rank, order, m))
         best = min(ranked, key=lambda x: (x[0], x[1]))[2] if ranked else None
         if best is None:

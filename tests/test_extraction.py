@@ -182,6 +182,9 @@ CASES = [
     pytest.param("The mayor struck a softer tone, telling a congregation in Atlanta that the city needed to heal.",
                  [("indirect", "The mayor", "that the city needed to heal")], id="told-that-clause-parsed-as-relative"),
     pytest.param("He told the story that his father loved.", [], id="told-a-story-with-a-relative-clause"),
+    pytest.param("“We are close,” said a Senate aide, who asked not to be named because the talks are private.",
+                 [("direct", "a Senate aide, who asked not to be named because the talks are private", "“We are close,”")],
+                 id="asked-not-to-be-named-is-no-statement"),
     pytest.param("The governor said the money was no issue, telling reporters that the police would get more.",
                  [("indirect", "The governor", "the money was no issue"),
                   ("indirect", "The governor", "that the police would get more")],
@@ -295,6 +298,11 @@ def test_parenthetical_attribution_leaves_two_fragments(nlp):
     pytest.param("A letter signed by 40 senators said the deal was flawed.", "40 senators", id="signed-by"),
     pytest.param("A Justice Department filing said the law was valid.", "Justice Department",
                  id="a-department-is-no-titled-person"),
+    pytest.param("“This is not a partisan issue,” White House press secretary Karine Jean-Pierre said.",
+                 "Karine Jean-Pierre", id="hyphenated-name-before-the-verb"),
+    pytest.param("Senator John Cornyn said the bill was dead. Secretary Alejandro Mayorkas, testifying before the "
+                 "committee, said his department lacked staff. Asked whether the border was under control, he "
+                 "replied: “Yes, it is.”", "Alejandro Mayorkas", id="he-is-the-last-sentence-subject-of-unknown-gender"),
     pytest.param("Trump Attacks Harris Over Economy\n\nVice President Kamala Harris spoke in Atlanta on Sunday. "
                  "Harris said the country needed to heal.", "Kamala Harris", id="a-headline-is-no-full-name"),
 ])
