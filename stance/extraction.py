@@ -1054,6 +1054,13 @@ def _content_of(art: _Article, verb: Any, lemma: str) -> tuple[list[tuple[int, i
             continue
         i, j = subtree(child)
         if child.i > verb.i:
+            # '... that Russia remained open to talks, but only on terms that ...': the qualifier the
+            # parser hung on the verb belongs to the content
+            later = [c for c in children if c.i >= j]
+            if (len(later) >= 2 and later[0].dep_ == "punct" and later[0].text == ","
+                    and any(c.dep_ == "cc" for c in later[1:2]) and any(c.dep_ == "prep" for c in later[2:4])):
+                prep = next(c for c in later[2:4] if c.dep_ == "prep")
+                j = subtree(prep)[1]
             return [(i, j)], None, False
         subj = _subject(verb)
         stop = subj.left_edge.i if subj is not None and child.i < subj.i < verb.i else verb.i
@@ -1078,9 +1085,10 @@ def _content_of(art: _Article, verb: Any, lemma: str) -> tuple[list[tuple[int, i
                     return [(verb.i, subtree(child)[1])], dobj.i, False
                 return [subtree(child)], dobj.i, False
     # 4. an infinitive: 'vowed to retaliate', 'urged Moscow to withdraw'
-    if lemma in XCOMP_CONTENT:
+    if lemma in XCOMP_CONTENT or lemma in NP_CONTENT:
         for child in children:
-            if child.dep_ == "xcomp" and child.i > verb.i:
+            # 'vowed to retaliate'; 'denied targeting civilians' (a gerund after a verb of the object kind)
+            if child.dep_ == "xcomp" and child.i > verb.i and (lemma in XCOMP_CONTENT or child.tag_ == "VBG"):
                 i, j = subtree(child)
                 if dobj is not None and dobj.i < child.i and lemma not in ADDRESSEE:
                     i = min(i, dobj.left_edge.i)
@@ -1111,6 +1119,10 @@ def _content_of(art: _Article, verb: Any, lemma: str) -> tuple[list[tuple[int, i
         for c in objects[-1].children:  # a non-restrictive ', which ...' is not part of it
             if c.dep_ == "relcl" and c.left_edge.i > i and verb.doc[c.left_edge.i - 1].text == ",":
                 j = min(j, c.left_edge.i - 1)
+        if lemma in CHARACTERIZING:  # 'condemned the strikes as "barbaric"': what they are called too
+            as_ = next((c for c in children if c.dep_ == "prep" and c.lower_ == "as" and c.i >= j), None)
+            if as_ is not None:
+                j = subtree(as_)[1]
         return [(i, j)], None, False
     # 9. the antecedent of a gapped relative clause: 'claims that the Kremlin denies'
     if lemma in NP_CONTENT and not objects:
