@@ -1449,7 +1449,8 @@ class _Resolver:
             inside = range(ent.start, ent.end) if ent is not None else range(m.head_i, m.head_i + 1)
             self._roles[m.head_i] = frozenset(
                 t.lower_ for c in head.children if c.dep_ in ("compound", "appos", "amod", "nmod")
-                and c.i not in inside for t in c.subtree if t.tag_.startswith("NN"))
+                and c.i not in inside for t in c.subtree if t.tag_.startswith("NN")
+                and not any(a.lower_ in ("former", "ex", "late", "then") for a in t.children if a.dep_ == "amod"))
         return self._roles[m.head_i]
 
     def description(self, m: _Mention) -> str:
@@ -1777,7 +1778,12 @@ def _records(art: _Article, cands: list[_Candidate], parties: PartyConfig | None
     for c in sorted(cands, key=lambda c: c.speaker_head if c.speaker_head is not None else -1):
         if c.speaker_head is None or c.speaker is None or c.speaker_head in resolved:
             continue
-        mention = resolver.resolve(doc[c.speaker_head], c.speaker)
+        head = doc[c.speaker_head]
+        if not c.speaker[0] <= head.i < c.speaker[1]:
+            # the parser's subject lies outside the trimmed speaker ('MOSCOW — Russian President Vladimir
+            # Putin, ..., said' with the dateline as subject): the speaker's own head
+            head = doc[c.speaker[0] : c.speaker[1]].root
+        mention = resolver.resolve(head, c.speaker)
         resolved[c.speaker_head] = mention
         if mention.start != c.speaker_head:  # a later pronoun or nominal may refer to this one
             mention = _Mention(c.speaker_head, mention.kind, mention.canonical, doc[c.speaker_head].lower_,

@@ -305,6 +305,8 @@ def test_parenthetical_attribution_leaves_two_fragments(nlp):
     pytest.param("A letter signed by 40 senators said the deal was flawed.", "40 senators", id="signed-by"),
     pytest.param("A Justice Department filing said the law was valid.", "Justice Department",
                  id="a-department-is-no-titled-person"),
+    pytest.param("MOSCOW — Russian President Vladimir Putin, speaking at a meeting with officials, said the West "
+                 "had crossed a line.", "Vladimir Putin", id="dateline-parsed-as-the-subject"),
     pytest.param("“This is not a partisan issue,” White House press secretary Karine Jean-Pierre said.",
                  "Karine Jean-Pierre", id="hyphenated-name-before-the-verb"),
     pytest.param("Senator John Cornyn said the bill was dead. Secretary Alejandro Mayorkas, testifying before the "
@@ -317,6 +319,14 @@ def test_speaker_is_resolved_to_the_entity_meant(nlp, text, canonical):
     records = extract_statements(text, nlp=nlp)
     assert records and records[-1]["speaker_canonical"] == canonical
     assert records[-1]["source"] == canonical
+
+
+def test_a_former_president_is_not_the_president(nlp):
+    text = ("Former president Dmitry Medvedev wrote that Moscow could respond. "
+            "“No,” the president said when asked whether sanctions would be lifted.")
+    records = extract_statements(text, nlp=nlp)
+    assert records[-1]["speaker"] == "the president"
+    assert records[-1]["source"] != "Dmitry Medvedev"
 
 
 @pytest.fixture(scope="module")
