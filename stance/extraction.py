@@ -188,6 +188,11 @@ statement statements release communique communiqué letter memo report post twee
 declaration note readout transcript filing
 """.split())
 _ANONYMITY = re.compile(r"(?:not to be (?:named|identified|quoted)|anonymity|on condition)", re.I)
+# where something is said ('said in an interview that ...')
+SPEECH_EVENTS = frozenset("""
+interview decision ruling opinion speech remarks briefing conference hearing testimony op-ed
+column editorial address appearance
+""".split())
 # heads of nominal speakers, to tell people from organisations when resolving pronouns
 PERSON_NOUNS = frozenset("""
 official spokesman spokeswoman spokesperson minister president secretary senator lawmaker ambassador
@@ -1131,15 +1136,20 @@ def _content_of(art: _Article, verb: Any, lemma: str) -> tuple[list[tuple[int, i
             return [(max(rel.left_edge.i, sent_lo) if rel.left_edge.i < rel.i else rel.i, verb.i + 1)], None, False
     # 10. 'told a congregation in Atlanta that the country needed ...' parsed as a relative clause
     # of the hearer: a 'that' clause with its own subject is what was told
-    if lemma in ADDRESSEE:
+    # ('said in a statement that the measure would ...', the clause hung on 'statement', likewise)
+    if lemma in ADDRESSEE or lemma in SPEECH_VERBS:
         dobj_ = next((c for c in children if c.dep_ in ("dobj", "dative") and c.i > verb.i), None)
-        for tok in (verb.subtree if dobj_ is not None else ()):
-            if tok.i <= dobj_.i or any(c.dep_ == "ccomp" for c in children):
+        after = dobj_.i if dobj_ is not None else verb.i
+        for tok in (verb.subtree if dobj_ is not None or lemma not in ADDRESSEE else ()):
+            if tok.i <= after or any(c.dep_ == "ccomp" for c in children):
                 continue
+            if lemma not in ADDRESSEE and tok.head.lower_ not in DOCUMENT_NOUNS | SPEECH_EVENTS:
+                continue  # not 'a flow that Mr. Perry blamed on ...': only 'in a statement / an interview that
             # a subject of its own, and a complement after the verb: not 'the story that his father loved'
             if (tok.dep_ in ("relcl", "acl") and tok.left_edge.lower_ == "that"
                     and any(c.dep_ == "nsubj" and c.lower_ != "that" for c in tok.children)
                     and any(c.i > tok.i and c.dep_ in ("dobj", "ccomp", "xcomp", "attr", "acomp", "oprd", "prep", "agent")
+                            and not (c.dep_ == "prep" and any(g.ent_type_ in ("DATE", "TIME") for g in c.subtree))
                             for c in tok.children)):
                 i, j = subtree(tok)
                 return [(i, j)], None, False
