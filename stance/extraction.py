@@ -185,7 +185,7 @@ _OUTLET = re.compile(
 # what a speaker issues: 'a statement from X said' is X speaking
 DOCUMENT_NOUNS = frozenset("""
 statement statements release communique communiqué letter memo report post tweet message
-declaration note readout transcript filing
+declaration note readout transcript filing summary document notice announcement decree bulletin
 """.split())
 _ANONYMITY = re.compile(r"(?:not to be (?:named|identified|quoted)|anonymity|on condition)", re.I)
 # where something is said ('said in an interview that ...')
@@ -1180,8 +1180,8 @@ def _reported_candidates(art: _Article, used_cues: set[int]) -> list[_Candidate]
     out: list[_Candidate] = []
     absorbed: set[int] = set()
     for i in art.cue_tokens:
-        if art.quote_of[i] >= 0 or i in used_cues:
-            continue
+        if art.quote_of[i] >= 0 or i in used_cues or art.in_headline(i):
+            continue  # (a title-case headline parses badly: 'Netanyahu Rejects Calls for Ceasefire')
         token = doc[i]
         if token.lower_ == "according":
             if i + 1 < art.n and doc[i + 1].lower_ == "to":

@@ -228,6 +228,8 @@ CASES = [
     pytest.param("Coach Daniel Moreno was asked about the injury on Sunday. He said: “It is too early to tell.”",
                  [("direct", "He", "“It is too early to tell.”")], id="pronoun-colon"),
     # ---- no statement
+    pytest.param("Netanyahu Rejects Calls for Ceasefire as Pressure Mounts\n\nThe talks resume on Monday.", [],
+                 id="title-case-headline"),
     pytest.param("The spokesman did not say when the talks would resume.", [], id="negated"),
     pytest.param("The president will announce the decision on Friday.", [], id="modal"),
     pytest.param("The river rose two meters overnight. Roads were closed across the valley.", [], id="no-quotes"),
