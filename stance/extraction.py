@@ -41,7 +41,10 @@ document to who issued it ("a statement from the Defense Ministry said", "a Whit
 
 Left out on purpose: statements nested inside a quote or inside another statement's content
 (the outer one is kept), attributions without a speaker ("it was said that"), negated, modal
-and infinitive cues ("did not say", "will say", "plans to announce"), and the reporting layer
+and infinitive cues ("did not say", "will say", "plans to announce"), reported speech in a
+title-case headline ("Netanyahu Rejects Calls for Ceasefire": the parse of such lines is
+unreliable; a headline quote with a name and a colon is kept), "who asked not to be named",
+and the reporting layer
 of news outlets ("AP reports", "according to state media") and "according to X" when it only
 wraps another attribution ("Strategists worry that ..., according to three people": the
 strategists' statement).
