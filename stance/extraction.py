@@ -529,6 +529,8 @@ class _Article:
         if k < 0:
             return False
         start, end = self.paragraphs[k]
+        if end - start > 250:  # a headline is short (and long paragraphs are not scanned for every cue)
+            return False
         line = self.text[start:end]
         words = re.findall(r"[A-Za-z][\w'’-]*", line)
         if not words or line.rstrip().endswith((".", "!", "?", "”", '"')) or len(words) > 20:
