@@ -69,11 +69,12 @@ class NameNER:
 def _name_doc(doc: Any) -> tuple[Any, list[int]]:
     """A Doc of the proper-noun runs of ``doc`` (each run followed by "."), and for each of its
     tokens the index of the token it copies (-1 for the separators)."""
-    from spacy.attrs import LOWER, TAG
+    from spacy.attrs import LOWER, SENT_START, TAG
     from spacy.tokens import Doc
 
     ids = _tag_ids()
     arr = doc.to_array([TAG, LOWER]).tolist() if len(doc) else []
+    starts = doc.to_array([SENT_START]).tolist() if len(doc) and doc.has_annotation("SENT_START") else [0] * len(doc)
     keep = [tag in ids["names"] for tag, _ in arr]
     for i in range(1, len(arr) - 1):
         tag, lower = arr[i]
@@ -85,7 +86,7 @@ def _name_doc(doc: Any) -> tuple[Any, list[int]]:
     for i, kept in enumerate(keep):
         if not kept:
             continue
-        if prev != i - 1 and words:
+        if (prev != i - 1 or starts[i] == 1) and words:  # a run ends at a gap or a sentence start
             words.append(".")
             index.append(-1)
         words.append(doc[i].text)
@@ -142,6 +143,13 @@ def _register_components() -> None:
                 nxt += 1
             if nxt < len(doc) and (newlines >= 2 or (newlines == 1 and not blank_lines)):
                 doc[nxt].is_sent_start = True
+        # '... said Sen. Josh Hawley, R-Mo. Hawley added ...': a party-state tag ending a sentence
+        # (the tagger reads 'Mo.' as an abbreviation inside the sentence)
+        for i in range(1, len(doc) - 2):
+            t = doc[i + 1]
+            if (doc[i].text == "-" and doc[i - 1].text in ("R", "D", "I") and t.text.endswith(".")
+                    and t.whitespace_ and doc[i + 2].is_title and not doc[i + 2].is_space):
+                doc[i + 2].is_sent_start = True
         return doc
 
     @Language.factory(NAMES_COMPONENT)
