@@ -1615,7 +1615,9 @@ class _Resolver:
             else:
                 ok = m.kind in ("org", "place") and not m.plural
             if ok and m.canonical:
-                named = m.head_i is not None and (m.head_i in self.art.ent_of or self.art.doc[m.head_i].tag_.startswith("NNP"))
+                named = (m.head_i is not None and (m.head_i in self.art.ent_of or self.art.doc[m.head_i].tag_.startswith("NNP"))
+                         or (m.kind == "person" and len(m.canonical.split()) >= 2
+                             and all(w[:1].isupper() for w in m.canonical.split())))  # "Trump's lawyer, Christopher Kise"
                 # the subject of this or the previous sentence first (news writing refers back to it:
                 # '... Mayorkas said ... Asked whether ..., he replied'), then named before nominal,
                 # known gender before unknown, subjects, the nearest

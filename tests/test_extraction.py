@@ -313,6 +313,9 @@ def test_parenthetical_attribution_leaves_two_fragments(nlp):
     pytest.param("A letter signed by 40 senators said the deal was flawed.", "40 senators", id="signed-by"),
     pytest.param("A Justice Department filing said the law was valid.", "Justice Department",
                  id="a-department-is-no-titled-person"),
+    pytest.param("Judge Arthur Engoron did not respond. Trump's lawyer, Christopher Kise, argued that the case was "
+                 "political. He told the judge: “There is no victim here.”", "Christopher Kise",
+                 id="he-is-the-named-person-in-apposition"),
     pytest.param("MOSCOW — Russian President Vladimir Putin, speaking at a meeting with officials, said the West "
                  "had crossed a line.", "Vladimir Putin", id="dateline-parsed-as-the-subject"),
     pytest.param("“This is not a partisan issue,” White House press secretary Karine Jean-Pierre said.",
