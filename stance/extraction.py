@@ -1402,6 +1402,12 @@ class _Resolver:
             kind = _ENT_KIND.get(ent.label_)
             if kind is None or art.quote_of[ent.start] >= 0:
                 continue
+            root = ent.root
+            while root.dep_ == "compound" and root.head.i != root.i and art.ent_of.get(root.head.i) is None:
+                root = root.head  # 'Defense' -> 'Secretary' -> 'Austin'
+            if kind != "person" and root.dep_ == "compound" and art.ent_of.get(root.head.i) is not None \
+                    and art.ent_of[root.head.i].label_ == "PERSON":
+                continue  # 'Defense' in 'Defense Secretary Lloyd Austin' is part of a title
             name = _clean_name(ent.text)
             if not name:
                 continue
@@ -1547,6 +1553,15 @@ class _Resolver:
                         if cues <= described:
                             return m
             if kind == "org" and head.tag_ == "NN":  # 'the company': the last organisation named
+                here = art.sent_start[head.i]
+                previous = art.sent_start[here - 1] if here > 0 else here
+                for m in self.before(head.i, max_back=400):
+                    if m.start < previous:
+                        break
+                    # 'Kataib Hezbollah vowed revenge. "...," the group said': a proper-noun subject just before
+                    if (m.subject and not m.plural and m.canonical and m.kind in ("org", "unknown")
+                            and m.head_i is not None and art.doc[m.head_i].tag_ == "NNP"):
+                        return m
                 for m in self.before(head.i, max_back=400):
                     if m.kind == "org" and not m.plural and m.canonical and m.head_i in art.ent_of:
                         return m

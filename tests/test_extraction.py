@@ -316,6 +316,8 @@ def test_parenthetical_attribution_leaves_two_fragments(nlp):
     pytest.param("Judge Arthur Engoron did not respond. Trump's lawyer, Christopher Kise, argued that the case was "
                  "political. He told the judge: “There is no victim here.”", "Christopher Kise",
                  id="he-is-the-named-person-in-apposition"),
+    pytest.param("Defense Secretary Lloyd Austin spoke on Monday. The department said the strike had killed a commander.",
+                 "department", id="a-title-word-is-no-organisation-named"),
     pytest.param("MOSCOW — Russian President Vladimir Putin, speaking at a meeting with officials, said the West "
                  "had crossed a line.", "Vladimir Putin", id="dateline-parsed-as-the-subject"),
     pytest.param("“This is not a partisan issue,” White House press secretary Karine Jean-Pierre said.",
