@@ -65,7 +65,7 @@ _SEESAW_SENTIMENT = {"POS": "positive", "NEG": "negative"}
 # SEESAW's subject/object when no entity is named (e.g. the author), or one outside the article's entity
 # list, whose name the annotation does not give: both read as no name (the model input says "unknown")
 _SEESAW_NO_ENTITY = ("None", "Not in the list")
-_OPPOSED_SIDES = {"Liberal", "Conservative"}
+OPPOSED_SIDES = frozenset({"Liberal", "Conservative"})  # SEESAW ideologies of opposite sides
 
 
 # --------------------------------------------------------------------------- where the data is
@@ -690,7 +690,7 @@ def load_seesaw(split: str, root: str | Path | None = None, *, opposed: bool = F
             article = base / "articles" / annotation.name
             records.extend(read_seesaw_document(annotation, article, split=split, meta=meta))
     if opposed:
-        records = [r for r in records if {r["source_ideology"], r["target_ideology"]} == _OPPOSED_SIDES]
+        records = [r for r in records if {r["source_ideology"], r["target_ideology"]} == OPPOSED_SIDES]
     return records
 
 

@@ -21,6 +21,7 @@ from typing import Any, Literal
 import numpy as np
 
 from .config import resolve_model_path
+from .datasets import OPPOSED_SIDES
 from .errors import InputError, StanceError
 
 log = logging.getLogger(__name__)
@@ -104,9 +105,6 @@ class InputEncoding:
         return first, [s or "" for s in second]
 
 
-_IDEOLOGY_SIDES = frozenset({"Liberal", "Conservative"})
-
-
 def sides_of(record: dict[str, Any]) -> str | None:
     """``"opposed"`` or ``"same"`` when the record tells whether its source and target are on opposite
     sides, else ``None``: its own ``sides`` field, else ``speaker_party`` vs ``target_party`` (a
@@ -116,7 +114,7 @@ def sides_of(record: dict[str, Any]) -> str | None:
     if value in ("opposed", "same"):
         return value
     for a, b, allowed in (("speaker_party", "target_party", None),
-                          ("source_ideology", "target_ideology", _IDEOLOGY_SIDES)):
+                          ("source_ideology", "target_ideology", OPPOSED_SIDES)):
         x, y = record.get(a), record.get(b)
         if isinstance(x, str) and isinstance(y, str) and x and y and (allowed is None or {x, y} <= allowed):
             return "opposed" if x != y else "same"

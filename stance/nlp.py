@@ -131,7 +131,7 @@ def _register_components() -> None:
     def paragraph_sentences(doc: Any) -> Any:
         """Start a sentence after each paragraph break (a blank line; any newline when the
         text has no blank lines), before the parser decides the other sentence boundaries."""
-        from spacy.attrs import IS_SPACE
+        from spacy.attrs import IS_SPACE, ORTH
 
         spaces = doc.to_array([IS_SPACE]).nonzero()[0].tolist() if len(doc) else []
         texts = [doc[i].text for i in spaces]
@@ -145,10 +145,14 @@ def _register_components() -> None:
                 doc[nxt].is_sent_start = True
         # '... said Sen. Josh Hawley, R-Mo. Hawley added ...': a party-state tag ending a sentence
         # (the tagger reads 'Mo.' as an abbreviation inside the sentence)
-        for i in range(1, len(doc) - 2):
+        hyphen = doc.vocab.strings["-"]
+        hyphens = (doc.to_array([ORTH]) == hyphen).nonzero()[0].tolist() if len(doc) else []
+        for i in hyphens:  # only the hyphens are looked at: this runs on every article
+            if not 1 <= i < len(doc) - 2:
+                continue
             t = doc[i + 1]
-            if (doc[i].text == "-" and doc[i - 1].text in ("R", "D", "I") and t.text.endswith(".")
-                    and t.whitespace_ and doc[i + 2].is_title and not doc[i + 2].is_space):
+            if (doc[i - 1].text in ("R", "D", "I") and t.text.endswith(".") and t.whitespace_
+                    and doc[i + 2].is_title and not doc[i + 2].is_space):
                 doc[i + 2].is_sent_start = True
         return doc
 

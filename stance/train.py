@@ -111,6 +111,7 @@ def load_run_data(config: Config) -> RunData:
     train = _subsample(train, config.data.max_train_samples, config.seed)
     if config.data.augment_swap:
         train = train + [swap_direction(r) for r in train]
+    originals = train
     if config.data.reverse_neutral:
         if "neutral" not in labels:
             raise ConfigError(None, "reverse_neutral needs a 'neutral' label", field="data.reverse_neutral")
@@ -121,8 +122,7 @@ def load_run_data(config: Config) -> RunData:
             if r[lf] != "neutral" and r.get("source") and r.get("target")
             and (r["text"], r["target"], r["source"]) not in annotated  # the reverse has its own annotation
         ]
-    if config.data.statement_view:
-        originals = [r for r in train if not str(r.get("statement_id", "")).endswith(":rev")]
+    if config.data.statement_view:  # of the examples as loaded, not of the reverse-direction neutrals
         train = train + statement_views(originals, show_progress_bar=True)
     if not train:
         raise ConfigError(None, "the training sets are empty", field="data.train")
