@@ -648,7 +648,7 @@ def _blocked(verb: Any) -> bool:
     """A negated, modal or infinitive cue ("did not say", "will say", "plans to say"), or a
     participle modifying something else ("Asked about it, he said")."""
     aux = [c for c in verb.children if c.dep_ in ("aux", "auxpass")]
-    if verb.dep_ == "conj" and not aux and verb.head.tag_.startswith("VB"):
+    if verb.dep_ == "conj" and not aux and verb.head.tag_.startswith("VB") and _second_act(verb) is None:
         aux = [c for c in verb.head.children if c.dep_ in ("aux", "auxpass")]  # 'should meet and outline'
     for child in verb.children:
         if child.dep_ == "neg":
@@ -660,6 +660,9 @@ def _blocked(verb: Any) -> bool:
             return True
     if verb.tag_ == "VBN" and not aux and verb.dep_ in ("advcl", "acl", "amod", "ROOT", "conj", "xcomp"):
         return not any(c.dep_ == "nsubj" for c in verb.children)
+    if (verb.tag_ == "VBD" and verb.dep_ == "advcl" and verb.i < verb.head.i and not aux
+            and not any(c.dep_ in ("nsubj", "nsubjpass") for c in verb.children)):
+        return True  # 'Asked whether the talks would resume, Price said' with 'Asked' tagged as a past tense
     return False
 
 
@@ -673,6 +676,28 @@ def _subject(verb: Any) -> Any | None:
     return None
 
 
+def _second_act(verb: Any) -> Any | None:
+    """The cue verb a coordinated cue belongs with when the parser hung it inside the first one's
+    content: 'Zakharova said the weapons would only prolong the suffering and accused the United
+    States of ...' ('accused' is hers, not the weapons'). Only when the content cannot share the
+    verb: its clause has an auxiliary the cue lacks, or a subject that cannot speak."""
+    clause = verb.head
+    if verb.dep_ != "conj" or clause.dep_ != "ccomp" or clause.i > verb.i or clause.head.i > clause.i:
+        return None
+    outer = clause.head
+    if (cue_lemma(outer) not in SPEECH_VERBS or cue_lemma(verb) not in CUE_VERBS or verb.tag_ != outer.tag_
+            or any(c.dep_ in ("nsubj", "nsubjpass", "aux", "auxpass") for c in verb.children)):
+        return None
+    if any(c.dep_ == "aux" and c.lower_ in MODALS for c in clause.children):
+        return outer  # 'would prolong ... and accused': a past tense cannot share the modal
+    subj = next((c for c in clause.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    if subj is None or subj.ent_type_ in ("PERSON", "ORG", "NORP", "GPE") or subj.tag_.startswith("NNP") \
+            or subj.lower_ in PRONOUNS \
+            or subj.lower_ in PERSON_NOUNS or _singular(subj.lower_) in PERSON_NOUNS or subj.lower_ in ORG_NOUNS:
+        return None
+    return outer
+
+
 def _inherited_subject(verb: Any) -> Any | None:
     """The subject of a verb, or of the verb it hangs from ("..., adding that", "by blaming").
 
@@ -684,7 +709,7 @@ def _inherited_subject(verb: Any) -> Any | None:
             node, steps = node.head, steps + 1
         if node is not verb.head and cue_lemma(node) in CUE_VERBS and node.i < verb.i:
             return _inherited_subject(node)
-    node = verb
+    node = _second_act(verb) or verb
     for _ in range(4):
         subj = _subject(node)
         if subj is not None:
@@ -1063,6 +1088,11 @@ def _content_of(art: _Article, verb: Any, lemma: str) -> tuple[list[tuple[int, i
         if child.dep_ != "ccomp":
             continue
         i, j = subtree(child)
+        second = next((c for c in child.children if c.dep_ == "conj" and (_second_act(c) or c).i == verb.i), None)
+        if second is not None:  # '... would prolong the suffering and accused ...': not part of it
+            j = min(j, max(i + 1, second.left_edge.i))
+            while j - 1 > i and (verb.doc[j - 1].dep_ == "cc" or verb.doc[j - 1].is_punct):
+                j -= 1
         if child.i > verb.i:
             # '... that Russia remained open to talks, but only on terms that ...': the qualifier the
             # parser hung on the verb belongs to the content
@@ -1106,7 +1136,8 @@ def _content_of(art: _Article, verb: Any, lemma: str) -> tuple[list[tuple[int, i
     # 5. a name for something: 'called the proposal "a gift to polluters"'
     if lemma in NAMING and dobj is not None and dobj.dep_ == "dobj":
         i, j = subtree(dobj)
-        comps = [c for c in children if c.i > dobj.i and c.dep_ in ("oprd", "attr", "acomp", "ccomp", "xcomp")]
+        # ('calling it "a gift to the wealthy"' is sometimes parsed as two objects)
+        comps = [c for c in children if c.i > dobj.i and c.dep_ in ("oprd", "attr", "acomp", "ccomp", "xcomp", "dobj")]
         named = any(c.dep_ in ("appos", "oprd") for c in dobj.children) or any(art.quote_of[k] >= 0 for k in range(i, j))
         if comps or named:
             return [(i, max([j] + [subtree(c)[1] for c in comps]))], None, False
@@ -1468,10 +1499,11 @@ class _Resolver:
             head = self.art.doc[m.head_i]
             ent = self.art.ent_of.get(m.head_i)
             inside = range(ent.start, ent.end) if ent is not None else range(m.head_i, m.head_i + 1)
+            # a title held no longer counts only for a speaker described so ('the former president')
             self._roles[m.head_i] = frozenset(
-                t.lower_ for c in head.children if c.dep_ in ("compound", "appos", "amod", "nmod")
-                and c.i not in inside for t in c.subtree if t.tag_.startswith("NN")
-                and not any(a.lower_ in ("former", "ex", "late", "then") for a in t.children if a.dep_ == "amod"))
+                f"{_qualifier(t)} {t.lower_}".lstrip() for c in head.children
+                if c.dep_ in ("compound", "appos", "amod", "nmod") and c.i not in inside
+                for t in c.subtree if t.tag_.startswith("NN"))
         return self._roles[m.head_i]
 
     def description(self, m: _Mention) -> str:
@@ -1536,8 +1568,9 @@ class _Resolver:
             # 'the official', 'the Ministry': the last mention with that head or role, and with the
             # proper-noun modifiers it has ('the Maryland Democrat' is not the California one)
             mods = {c.lower_ for c in head.children if c.dep_ in ("compound", "amod") and c.tag_.startswith("NNP")}
+            role = f"{_qualifier(head)} {low}".lstrip()  # 'the former president' is not 'the president'
             for m in self.before(head.i, max_back=1500):
-                if (m.head == low or low in self.roles(m)) and m.canonical:
+                if (m.head == low and role == low or role in self.roles(m)) and m.canonical:
                     if mods and not mods <= set(re.findall(r"\w+", f"{self.description(m)} {m.canonical}".lower())):
                         continue
                     return m
@@ -1566,7 +1599,8 @@ class _Resolver:
                     if m.kind == "org" and not m.plural and m.canonical and m.head_i in art.ent_of:
                         return m
         canonical = _strip_det(_core(art, head, span))
-        if head.tag_ == "NNP" and head.text in self.full_names:  # 'Grant said' after 'Amelia Grant'
+        if (head.tag_ == "NNP" or head.is_title and len(words) == 1) and head.text in self.full_names:
+            # 'Grant said' after 'Amelia Grant' (also 'Price said', 'Price' tagged as a common noun)
             name = self.full_names[head.text]
             return _Mention(head.i, "person", name, low, head.i, True, gender=self.genders.get(name, ""))
         if head.tag_.startswith("NNP") and kind == "unknown":
@@ -1581,7 +1615,11 @@ class _Resolver:
         """'A spokesperson for the White House, Karine Jean-Pierre': the person in apposition
         when the NER covers only part of the name (hyphenated names)."""
         art = self.art
-        for c in head.children:
+        # the apposition may hang on the one the person speaks for: 'A spokeswoman for Sen. Joe
+        # Manchin, Sam Runyon' (a named person has no second name in apposition)
+        named_objects = [g for c in head.children if c.dep_ == "prep" and c.lower_ in ("for", "to", "of")
+                         for g in c.children if g.dep_ == "pobj" and g.i in art.ent_of]
+        for c in [*head.children, *(a for g in named_objects for a in g.children)]:
             if c.dep_ != "appos" or c.tag_ != "NNP":
                 continue
             lo, hi = c.left_edge.i, c.right_edge.i + 1
@@ -1646,6 +1684,11 @@ class _Resolver:
         if want == "person" and best.canonical and best.canonical not in self.genders:
             self.genders[best.canonical] = gender
         return best
+
+
+def _qualifier(noun: Any) -> str:
+    """'former' for 'former president' (a title held no longer), '' for a title held now."""
+    return next((a.lower_ for a in noun.children if a.dep_ == "amod" and a.lower_ in ("former", "ex", "late", "then")), "")
 
 
 def _document_author(head: Any) -> Any | None:

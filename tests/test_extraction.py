@@ -230,6 +230,20 @@ CASES = [
                  [("indirect", "She", "the government would pay")], id="pronoun"),
     pytest.param("Coach Daniel Moreno was asked about the injury on Sunday. He said: “It is too early to tell.”",
                  [("direct", "He", "“It is too early to tell.”")], id="pronoun-colon"),
+    pytest.param("Schumer slammed the Republican proposal on Thursday, calling it “a gift to the wealthy.”",
+                 [("mixed", "Schumer", "it “a gift to the wealthy.”")], id="calling-it-a-name-parsed-as-two-objects"),
+    pytest.param("The talks stalled in March.\n\nAsked whether the talks would resume, Price said: “That's a decision "
+                 "for Beijing to make.”", [("direct", "Price", "“That's a decision for Beijing to make.”")],
+                 id="the-question-put-to-the-speaker-is-no-statement"),
+    pytest.param("The senator said the bill would fail and urged colleagues to vote against it.",
+                 [("indirect", "The senator", "the bill would fail"), ("indirect", "The senator", "to vote against it")],
+                 id="a-second-cue-hung-inside-the-first-content-with-a-modal"),
+    pytest.param("Zakharova said the weapons were dangerous and accused Washington of waging a proxy war.",
+                 [("indirect", "Zakharova", "the weapons were dangerous"), ("indirect", "Zakharova", "of waging a proxy war")],
+                 id="a-second-cue-whose-parsed-subject-cannot-speak"),
+    pytest.param("He said the minister had resigned and denied the charges.",
+                 [("indirect", "He", "the minister had resigned and denied the charges")],
+                 id="a-second-verb-the-content-subject-can-hold-stays-in-the-content"),
     # ---- no statement
     pytest.param("Netanyahu Rejects Calls for Ceasefire as Pressure Mounts\n\nThe talks resume on Monday.", [],
                  id="title-case-headline"),
@@ -327,6 +341,13 @@ def test_parenthetical_attribution_leaves_two_fragments(nlp):
                  "replied: “Yes, it is.”", "Alejandro Mayorkas", id="he-is-the-last-sentence-subject-of-unknown-gender"),
     pytest.param("Trump Attacks Harris Over Economy\n\nVice President Kamala Harris spoke in Atlanta on Sunday. "
                  "Harris said the country needed to heal.", "Kamala Harris", id="a-headline-is-no-full-name"),
+    pytest.param("A spokeswoman for Sen. Joe Manchin, Sam Runyon, said the senator was still reviewing the text.",
+                 "Sam Runyon", id="the-spokeswoman-named-after-whom-she-speaks-for"),
+    pytest.param("Spokesman Ned Price said the sanctions were justified.\n\nAsked whether the talks would resume, Price "
+                 "said: “That's a decision for Beijing to make.”",
+                 "Ned Price", id="a-surname-that-is-also-a-common-noun"),
+    pytest.param("Former President Donald Trump spoke in Perry on Saturday. The former president also said the "
+                 "election was stolen.", "Donald Trump", id="the-former-president-is-the-one-named-so"),
 ])
 def test_speaker_is_resolved_to_the_entity_meant(nlp, text, canonical):
     records = extract_statements(text, nlp=nlp)
