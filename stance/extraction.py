@@ -119,6 +119,11 @@ CHARACTERIZING = frozenset("""
 dismiss reject denounce condemn describe characterize characterise brand label hail criticize criticise
 slam blast praise welcome decry deride
 """.split())
+# stance verbs whose passive names the speaker in its 'by' phrase ('was accused by the United States of ...')
+PASSIVE_STANCE = frozenset("""
+accuse blame criticize criticise praise condemn denounce slam blast reject dismiss welcome hail applaud
+thank credit fault
+""".split())
 # 'called X Y': the object and what it is called are the content
 NAMING = frozenset("call label dub brand term".split())
 # the direct object is the hearer, never the content
@@ -1088,6 +1093,14 @@ def _content_of(art: _Article, verb: Any, lemma: str) -> tuple[list[tuple[int, i
         if child.dep_ != "ccomp":
             continue
         i, j = subtree(child)
+        # '... inside Ukraine — a charge the alliance denies': that denial is another statement
+        for k in range(i + 1, j - 2):
+            if _is_dash(verb.doc[k]):
+                np = verb.doc[k + 1].head if verb.doc[k + 1].dep_ == "det" else verb.doc[k + 1]
+                if np.dep_ == "appos" and np.right_edge.i >= j - 2 and any(c.dep_ == "relcl" and cue_lemma(c) in NP_CONTENT
+                                              and _relative_antecedent(c) is not None for c in np.children):
+                    j = k
+                    break
         second = next((c for c in child.children if c.dep_ == "conj" and (_second_act(c) or c).i == verb.i), None)
         if second is not None:  # '... would prolong the suffering and accused ...': not part of it
             j = min(j, max(i + 1, second.left_edge.i))
@@ -1199,9 +1212,13 @@ def _relative_antecedent(verb: Any) -> Any | None:
         return None
     head = verb.head
     rel = next((c for c in verb.children if c.dep_ in ("mark", "dobj") and c.lower_ in ("that", "which")), None)
-    if rel is None or rel.i != head.i + 1:
+    if rel is None and verb.dep_ == "relcl" and verb.left_edge.i == head.i + 1 and head.tag_.startswith("NN") \
+            and any(c.dep_ == "nsubj" for c in verb.children):
+        rel = head  # no relative pronoun: 'a charge the alliance denies'
+    elif rel is None or rel.i != head.i + 1:
         return None
-    if any(c.dep_ in ("ccomp", "xcomp") or (c.dep_ == "dobj" and c.i != rel.i) for c in verb.children):
+    if any(c.dep_ in ("ccomp", "xcomp") or (c.dep_ == "dobj" and c.i != rel.i) or (c.dep_ == "prep" and rel is head)
+           for c in verb.children):
         return None
     if head.tag_.startswith("NN"):
         return head
@@ -1231,6 +1248,9 @@ def _reported_candidates(art: _Article, used_cues: set[int]) -> list[_Candidate]
         if token.dep_ == "acl" and _relative_antecedent(token) is None:
             continue
         subj = _subject(token) if lemma in BELIEF_VERBS else _inherited_subject(token)
+        if subj is None and token.dep_ != "acl" and (passive := _passive_stance(art, token, lemma)) is not None:
+            out.append(passive)
+            continue
         if subj is None or art.quote_of[subj.i] >= 0 or subj.dep_ == "expl":
             continue
         found = _content_of(art, token, lemma)
@@ -1258,6 +1278,33 @@ def _reported_candidates(art: _Article, used_cues: set[int]) -> list[_Candidate]
             continue
         out.append(_Candidate("indirect", spans, (i, i + 1), speaker, subj.i, "reported", target))
     return [c for c in out if c.cue[0] not in absorbed]
+
+
+def _passive_stance(art: _Article, verb: Any, lemma: str) -> _Candidate | None:
+    """'Russia was accused by the United States of meddling': the agent speaks, the passive subject is
+    the target, and the preposition (or, for 'was condemned by', the subject itself) is the content."""
+    if lemma not in PASSIVE_STANCE or not any(c.dep_ == "auxpass" for c in verb.children):
+        return None
+    target = next((c for c in verb.children if c.dep_ == "nsubjpass"), None)
+    agent = next((g for c in verb.children if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj"), None)
+    if target is None or agent is None or art.quote_of[agent.i] >= 0 or agent.tag_ in ("WDT", "WP"):
+        return None
+    sent_lo, sent_hi = _sentence_bounds(art, verb.i)
+    prep = next((c for c in verb.children if c.dep_ == "prep" and c.i > verb.i
+                 and c.lower_ in OBJECT_PREP.get(lemma, ())), None)
+    if prep is not None:
+        span = _trim(art, max(prep.left_edge.i, sent_lo), min(prep.right_edge.i + 1, sent_hi))
+    elif lemma in NP_CONTENT and target.tag_ not in ("PRP", "WDT", "WP", "DT", "EX"):
+        span = _trim(art, max(target.left_edge.i, sent_lo), min(target.right_edge.i + 1, verb.i))
+    else:
+        return None
+    if span is None:
+        return None
+    hi = min([art.sent_end[agent.i]] + [c.left_edge.i for c in agent.children if c.dep_ in ("relcl", "acl", "prep")
+                                        and c.i > agent.i and art.doc[c.left_edge.i - 1].is_punct])
+    speaker = _speaker_span(art, agent, verb, hi)  # not ', which said ...'
+    return _Candidate("indirect", [span], (verb.i, verb.i + 1), speaker, agent.i, "reported",
+                      target.i if prep is not None else None)
 
 
 def _before_participle_cue(art: _Article, span: tuple[int, int], verb: int) -> tuple[int, int]:
@@ -1567,7 +1614,9 @@ class _Resolver:
         if definite and head.tag_.startswith("NN"):
             # 'the official', 'the Ministry': the last mention with that head or role, and with the
             # proper-noun modifiers it has ('the Maryland Democrat' is not the California one)
-            mods = {c.lower_ for c in head.children if c.dep_ in ("compound", "amod") and c.tag_.startswith("NNP")}
+            mods = {c.lower_ for c in head.children if c.dep_ in ("compound", "amod")
+                    and (c.tag_.startswith("NNP") or c.ent_type_ in ("NORP", "GPE")
+                         or c.is_title and c.i > art.sent_start[c.i])}  # 'the Chinese government'
             role = f"{_qualifier(head)} {low}".lstrip()  # 'the former president' is not 'the president'
             for m in self.before(head.i, max_back=1500):
                 if (m.head == low and role == low or role in self.roles(m)) and m.canonical:
@@ -1585,7 +1634,7 @@ class _Resolver:
                         described = set(re.findall(r"\w+", self.description(m).lower()))
                         if cues <= described:
                             return m
-            if kind == "org" and head.tag_ == "NN":  # 'the company': the last organisation named
+            if kind == "org" and head.tag_ == "NN" and not mods:  # 'the company': the last organisation named
                 here = art.sent_start[head.i]
                 previous = art.sent_start[here - 1] if here > 0 else here
                 for m in self.before(head.i, max_back=400):

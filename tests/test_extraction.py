@@ -244,6 +244,14 @@ CASES = [
     pytest.param("He said the minister had resigned and denied the charges.",
                  [("indirect", "He", "the minister had resigned and denied the charges")],
                  id="a-second-verb-the-content-subject-can-hold-stays-in-the-content"),
+    pytest.param("Russia was accused by the United States of meddling in the election.",
+                 [("indirect", "the United States", "of meddling in the election")], id="passive-stance-verb-with-its-agent"),
+    pytest.param("The decision was welcomed by the Kremlin, which said it was a step forward.",
+                 [("indirect", "the Kremlin", "The decision"), ("indirect", "the Kremlin", "it was a step forward")],
+                 id="passive-agent-without-its-relative-clause"),
+    pytest.param("Shoigu claimed that NATO instructors were operating inside Ukraine — a charge the alliance denies.",
+                 [("indirect", "Shoigu", "that NATO instructors were operating inside Ukraine"),
+                  ("indirect", "the alliance", "a charge the alliance denies")], id="a-charge-the-other-side-denies"),
     # ---- no statement
     pytest.param("Netanyahu Rejects Calls for Ceasefire as Pressure Mounts\n\nThe talks resume on Monday.", [],
                  id="title-case-headline"),
@@ -348,6 +356,8 @@ def test_parenthetical_attribution_leaves_two_fragments(nlp):
                  "Ned Price", id="a-surname-that-is-also-a-common-noun"),
     pytest.param("Former President Donald Trump spoke in Perry on Saturday. The former president also said the "
                  "election was stolen.", "Donald Trump", id="the-former-president-is-the-one-named-so"),
+    pytest.param("NATO met in Brussels on Monday. The Chinese government, for its part, has called for restraint.",
+                 "Chinese government", id="the-chinese-government-is-not-the-last-organisation-named"),
 ])
 def test_speaker_is_resolved_to_the_entity_meant(nlp, text, canonical):
     records = extract_statements(text, nlp=nlp)
