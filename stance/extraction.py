@@ -673,7 +673,10 @@ def _blocked(verb: Any) -> bool:
 
 def _subject(verb: Any) -> Any | None:
     """The subject of a verb (for "which said", the noun the relative clause modifies)."""
-    for child in verb.children:
+    subjects = [c for c in verb.children if c.dep_ == "nsubj"]
+    if len(subjects) > 1:  # 'LONDON — Britain's Foreign Secretary said': the dateline is no subject
+        subjects = [c for c in subjects if not (c.i + 1 < len(c.doc) and _is_dash(c.doc[c.i + 1]))] or subjects
+    for child in subjects:
         if child.dep_ == "nsubj":
             if child.tag_ in ("WDT", "WP") or child.lower_ == "that":
                 return verb.head if verb.dep_ == "relcl" and verb.head.tag_.startswith(("NN", "PRP")) else None
@@ -776,6 +779,10 @@ def _np_span(art: _Article, head: Any, lo: int, hi: int) -> tuple[int, int]:
     for k in range(head.i - 1, i - 1, -1):
         if art.quote_of[k] != own or "\n" in art.doc[k].text or _is_dash(art.doc[k]):
             i = k + 1  # also after a dateline ('DES MOINES — A crowded field ...')
+            break
+    for c in head.children:  # 'Nikki Haley on Sunday': the date is no part of the speaker
+        if c.dep_ == "prep" and head.i < c.i < j and any(g.ent_type_ in ("DATE", "TIME") for g in c.children):
+            j = c.i
             break
     if j - i > 16:  # too long for a mention: the words up to the head
         i, j = max(i, head.i - 8), head.i + 1
@@ -1480,6 +1487,8 @@ class _Resolver:
             kind = _ENT_KIND.get(ent.label_)
             if kind is None or art.quote_of[ent.start] >= 0:
                 continue
+            if kind != "person" and _role_of_person(ent):
+                kind = "person"  # 'presidential candidate Nikki Haley' read as an organisation
             root = ent.root
             while root.dep_ == "compound" and root.head.i != root.i and art.ent_of.get(root.head.i) is None:
                 root = root.head  # 'Defense' -> 'Secretary' -> 'Austin'
@@ -1689,6 +1698,8 @@ class _Resolver:
         core = _core(art, head, span)
         if kind != "person" and ent.root.i == head.i and _titled_name(core):
             kind, name = "person", core  # '... President Ursula von der Leyen' taken for a place or organisation
+        elif kind != "person" and _role_of_person(ent):
+            kind = "person"
         if kind == "person":
             name = self.full_name(_person_name(name))
             self._learn_gender(name, ent)
@@ -1733,6 +1744,16 @@ class _Resolver:
         if want == "person" and best.canonical and best.canonical not in self.genders:
             self.genders[best.canonical] = gender
         return best
+
+
+def _role_of_person(ent: Any) -> bool:
+    """A name of two or three capitalised words after a role noun ('presidential candidate Nikki
+    Haley', 'spokesman Steven Cheung'): a person, whatever label the NER gave it."""
+    words = ent.text.split()
+    if not 2 <= len(words) <= 3 or not all(w[:1].isupper() for w in words):
+        return False
+    return any(c.dep_ in ("compound", "amod") and not ent.start <= c.i < ent.end and c.lower_ in PERSON_NOUNS
+               for c in ent.root.children)
 
 
 def _qualifier(noun: Any) -> str:

@@ -252,6 +252,9 @@ CASES = [
     pytest.param("Shoigu claimed that NATO instructors were operating inside Ukraine — a charge the alliance denies.",
                  [("indirect", "Shoigu", "that NATO instructors were operating inside Ukraine"),
                   ("indirect", "the alliance", "a charge the alliance denies")], id="a-charge-the-other-side-denies"),
+    pytest.param("LONDON — Britain's Foreign Secretary said on Thursday that London would not be intimidated by Moscow.",
+                 [("indirect", "Britain's Foreign Secretary", "that London would not be intimidated by Moscow")],
+                 id="a-dateline-parsed-as-a-second-subject"),
     # ---- no statement
     pytest.param("Netanyahu Rejects Calls for Ceasefire as Pressure Mounts\n\nThe talks resume on Monday.", [],
                  id="title-case-headline"),
@@ -358,6 +361,9 @@ def test_parenthetical_attribution_leaves_two_fragments(nlp):
                  "election was stolen.", "Donald Trump", id="the-former-president-is-the-one-named-so"),
     pytest.param("NATO met in Brussels on Monday. The Chinese government, for its part, has called for restraint.",
                  "Chinese government", id="the-chinese-government-is-not-the-last-organisation-named"),
+    pytest.param("Republican presidential candidate Nikki Haley on Sunday took aim at her rival, saying he was "
+                 "“unhinged.”\n\nHaley, the former South Carolina governor, said she would stay in the race.",
+                 "Nikki Haley", id="a-candidate-the-ner-reads-as-an-organisation"),
 ])
 def test_speaker_is_resolved_to_the_entity_meant(nlp, text, canonical):
     records = extract_statements(text, nlp=nlp)
