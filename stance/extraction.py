@@ -54,6 +54,7 @@ from __future__ import annotations
 import bisect
 import logging
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -717,6 +718,14 @@ def _inherited_subject(verb: Any) -> Any | None:
             node, steps = node.head, steps + 1
         if node is not verb.head and cue_lemma(node) in CUE_VERBS and node.i < verb.i:
             return _inherited_subject(node)
+    if (verb.dep_ in ("advcl", "conj", "ccomp") and verb.i >= 2 and _subject(verb) is None
+            and not any(c.dep_ in ("aux", "auxpass", "nsubjpass") for c in verb.children)):
+        # '... for an impeachment inquiry and Democrats say they are ...' with 'Democrats' parsed
+        # as a conjunct of the noun before: a finite verb right after a noun phrase has it as subject
+        prev = verb.doc[verb.i - 1]
+        if (prev.dep_ == "conj" and prev.tag_ in ("NNS", "NNP", "NNPS", "PRP") and prev.head.i < prev.i
+                and (verb.tag_ in ("VBP", "VBZ") or verb.doc[prev.left_edge.i - 1].lower_ == "and")):
+            return prev
     node = _second_act(verb) or verb
     for _ in range(4):
         subj = _subject(node)
@@ -894,6 +903,8 @@ def _attribution_after(art: _Article, qi: int) -> _Attribution | None:
             # '..." Blinken also called on Moscow to ...': a new sentence, not the quote's attribution
             return None
         subj = _subject(token)
+        if subj is not None and any(c.dep_ == "aux" and c.i < subj.i for c in token.children):
+            return None  # '..." Has Neil asked his father?': a question, no attribution
         if subj is not None and k <= subj.i < end:
             subtree = {t.i for t in subj.subtree}
             between = [m for m in range(k, v) if m not in subtree and not (doc[m].is_space or doc[m].is_punct)
@@ -1243,6 +1254,8 @@ def _reported_candidates(art: _Article, used_cues: set[int]) -> list[_Candidate]
         if art.quote_of[i] >= 0 or i in used_cues or art.in_headline(i):
             continue  # (a title-case headline parses badly: 'Netanyahu Rejects Calls for Ceasefire')
         token = doc[i]
+        if token.is_title and i > art.sent_start[i] and not doc[i - 1].is_punct:
+            continue  # 'Why We Wrote This', a heading inside the text: a capitalised verb is no cue
         if token.lower_ == "according":
             if i + 1 < art.n and doc[i + 1].lower_ == "to":
                 cand = _according_to(art, token)
@@ -1260,6 +1273,8 @@ def _reported_candidates(art: _Article, used_cues: set[int]) -> list[_Candidate]
             continue
         if subj is None or art.quote_of[subj.i] >= 0 or subj.dep_ == "expl":
             continue
+        if any(c.dep_ == "aux" and c.i < subj.i for c in token.children) and subj.head.i == token.i:
+            continue  # 'Has Neil asked his father himself?': a question, no statement
         found = _content_of(art, token, lemma)
         if found is None:
             continue
@@ -1483,6 +1498,9 @@ class _Resolver:
         self.genders: dict[str, str] = {}  # canonical -> m / f
         self.mentions: list[_Mention] = []
         self._roles: dict[int, frozenset[str]] = {}
+        # how often each full name occurs: the commonest names a surname ('Mike Huckabee', not the
+        # 'Arkansas Mike Huckabee' of one photo caption), then the longest
+        seen = Counter(_person_name(_clean_name(e.text)) for e in art.ents if e.label_ == "PERSON")
         for ent in art.ents:
             kind = _ENT_KIND.get(ent.label_)
             if kind is None or art.quote_of[ent.start] >= 0:
@@ -1500,8 +1518,10 @@ class _Resolver:
                 continue
             head = ent.root
             if kind == "person":
+                name = _person_name(name) or name  # 'Arkansas Governor Mike Huckabee' -> 'Mike Huckabee'
                 words = name.split()
-                if (len(words) >= 2 and len(words) > len(self.full_names.get(words[-1], "").split())
+                known = self.full_names.get(words[-1], "")
+                if (len(words) >= 2 and (seen[name], len(words)) > (seen[known], len(known.split()))
                         and not art.in_headline(ent.start)):  # 'Trump Attacks Harris' is no name
                     self.full_names[words[-1]] = name
                 name = self.full_name(name)
@@ -1718,7 +1738,10 @@ class _Resolver:
         ranked: list[tuple[tuple[int, ...], int, _Mention]] = []
         art = self.art
         here = art.sent_start[head.i]
-        previous = art.sent_start[here - 1] if here > 0 else here
+        k = here - 1  # the sentence before, not counting the sentences of a quote ('“A. B. C,” he said')
+        while k > 0 and (art.quote_of[k] >= 0 or art.doc[k].is_punct or art.doc[k].is_space):
+            k -= 1
+        previous = art.sent_start[k] if here > 0 else here
         for order, m in enumerate(self.before(head.i, max_back=400)):
             known = self.genders.get(m.canonical or "", m.gender)
             if want == "person":
@@ -1731,10 +1754,10 @@ class _Resolver:
                 named = (m.head_i is not None and (m.head_i in self.art.ent_of or self.art.doc[m.head_i].tag_.startswith("NNP"))
                          or (m.kind == "person" and len(m.canonical.split()) >= 2
                              and all(w[:1].isupper() for w in m.canonical.split())))  # "Trump's lawyer, Christopher Kise"
-                # the subject of this or the previous sentence first (news writing refers back to it:
-                # '... Mayorkas said ... Asked whether ..., he replied'), then named before nominal,
-                # known gender before unknown, subjects, the nearest
-                recent = 0 if m.subject and m.start >= previous and named else 1
+                # the named subject of this sentence, then of the previous one, first (news writing
+                # refers back to it: '... Mayorkas said ... Asked whether ..., he replied'), then named
+                # before nominal, known gender before unknown, subjects, the nearest
+                recent = (0 if m.start >= here else 1 if m.start >= previous else 2) if m.subject and named else 2
                 rank = (recent, 0 if named or want != "person" else 1, 0 if known or want != "person" else 1,
                         0 if m.subject else 1)
                 ranked.append((rank, order, m))

@@ -255,7 +255,14 @@ CASES = [
     pytest.param("LONDON — Britain's Foreign Secretary said on Thursday that London would not be intimidated by Moscow.",
                  [("indirect", "Britain's Foreign Secretary", "that London would not be intimidated by Moscow")],
                  id="a-dateline-parsed-as-a-second-subject"),
+    pytest.param("The Constitution gives the House broad authority to set rules for an impeachment inquiry and "
+                 "Democrats say they are following the rules.",
+                 [("indirect", "Democrats", "they are following the rules")], id="a-subject-parsed-as-a-conjunct-of-the-noun-before"),
     # ---- no statement
+    pytest.param("Neil Bush replied, “Yeah, he would say yeah.” Has Neil asked his father himself? No.",
+                 [("direct", "Neil Bush", "“Yeah, he would say yeah.”")], id="a-question-is-no-attribution"),
+    pytest.param("Why We Wrote This Is a nationalist simply the opposite of a globalist?", [],
+                 id="a-heading-run-into-the-text"),
     pytest.param("Netanyahu Rejects Calls for Ceasefire as Pressure Mounts\n\nThe talks resume on Monday.", [],
                  id="title-case-headline"),
     pytest.param("The spokesman did not say when the talks would resume.", [], id="negated"),
@@ -364,6 +371,12 @@ def test_parenthetical_attribution_leaves_two_fragments(nlp):
     pytest.param("Republican presidential candidate Nikki Haley on Sunday took aim at her rival, saying he was "
                  "“unhinged.”\n\nHaley, the former South Carolina governor, said she would stay in the race.",
                  "Nikki Haley", id="a-candidate-the-ner-reads-as-an-organisation"),
+    pytest.param("John Bolton said he would testify. McConnell said the Senate should revisit the issue. “We handled "
+                 "it in two resolutions. The first passed before the trial. It sketched out basic things,” he said.",
+                 "McConnell", id="he-after-a-quote-of-several-sentences-is-the-subject-before-the-quote"),
+    pytest.param("Photo: Former Arkansas Mike Huckabee speaks. Mike Huckabee called the shooting terrorism. "
+                 "Mike Huckabee spoke on Sunday. “It was mass murder,” Huckabee said.", "Mike Huckabee",
+                 id="a-surname-names-the-commonest-full-name"),
 ])
 def test_speaker_is_resolved_to_the_entity_meant(nlp, text, canonical):
     records = extract_statements(text, nlp=nlp)
