@@ -675,8 +675,10 @@ def _blocked(verb: Any) -> bool:
 def _subject(verb: Any) -> Any | None:
     """The subject of a verb (for "which said", the noun the relative clause modifies)."""
     subjects = [c for c in verb.children if c.dep_ == "nsubj"]
-    if len(subjects) > 1:  # 'LONDON — Britain's Foreign Secretary said': the dateline is no subject
-        subjects = [c for c in subjects if not (c.i + 1 < len(c.doc) and _is_dash(c.doc[c.i + 1]))] or subjects
+    if len(subjects) > 1:
+        # two subjects parsed: the nearest ('LONDON — Britain's Foreign Secretary said', '"..., Mr.
+        # President," Clinton remarked', '"... [a long quote]," reads the statement')
+        subjects = sorted(subjects, key=lambda c: abs(c.i - verb.i))
     for child in subjects:
         if child.dep_ == "nsubj":
             if child.tag_ in ("WDT", "WP") or child.lower_ == "that":
@@ -1521,7 +1523,7 @@ class _Resolver:
                 name = _person_name(name) or name  # 'Arkansas Governor Mike Huckabee' -> 'Mike Huckabee'
                 words = name.split()
                 known = self.full_names.get(words[-1], "")
-                if (len(words) >= 2 and (seen[name], len(words)) > (seen[known], len(known.split()))
+                if (2 <= len(words) <= 4 and (seen[name], len(words)) > (seen[known], len(known.split()))
                         and not art.in_headline(ent.start)):  # 'Trump Attacks Harris' is no name
                     self.full_names[words[-1]] = name
                 name = self.full_name(name)

@@ -65,8 +65,13 @@ def _words(text: str) -> list[tuple[str, int, int]]:
 
 
 def _name_key(name: str) -> tuple[str, ...]:
-    """The words of a person's name without titles: "Sen. Mitch McConnell" -> ("Mitch", "McConnell")."""
-    return tuple(w for w, _, _ in _words(name) if w.lower().rstrip(".") not in _TITLE_WORDS)
+    """The words of a person's name without titles and middle initials: "Sen. Mitch McConnell" ->
+    ("Mitch", "McConnell"), "Paul D. Ryan" -> ("Paul", "Ryan")."""
+    words = [w for w, _, _ in _words(name) if w.lower().rstrip(".") not in _TITLE_WORDS]
+    return tuple(w for k, w in enumerate(words) if not (0 < k < len(words) - 1 and _INITIALS.fullmatch(w)))
+
+
+_INITIALS = re.compile(r"(?:[A-Z]\.?)+")
 
 
 # words that may stand before a surname without making it someone else's ("President Putin")

@@ -258,6 +258,9 @@ CASES = [
     pytest.param("The Constitution gives the House broad authority to set rules for an impeachment inquiry and "
                  "Democrats say they are following the rules.",
                  [("indirect", "Democrats", "they are following the rules")], id="a-subject-parsed-as-a-conjunct-of-the-noun-before"),
+    pytest.param('"She will look very good in that color, Mr. President," Clinton remarked.',
+                 [("direct", "Clinton", '"She will look very good in that color, Mr. President,"')],
+                 id="a-vocative-in-the-quote-parsed-as-a-second-subject"),
     # ---- no statement
     pytest.param("Neil Bush replied, “Yeah, he would say yeah.” Has Neil asked his father himself? No.",
                  [("direct", "Neil Bush", "“Yeah, he would say yeah.”")], id="a-question-is-no-attribution"),

@@ -71,6 +71,8 @@ def test_us_parties_reads_the_ideology_kb(us_parties):
     assert us_parties.party_of("Sen. Joe Manchin") == "DEM"
     assert us_parties.party_of("Susan Collins") == "REP"
     assert us_parties.person_party("Joseph Biden") == "DEM"
+    # middle initials as news writes them ('Paul D. Ryan', 'Adam B. Schiff')
+    assert us_parties.person_party("Paul D. Ryan") == "REP" and us_parties.person_party("Adam B. Schiff") == "DEM"
 
 
 @pytest.mark.parametrize("mention, party", [
