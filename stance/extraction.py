@@ -1142,7 +1142,10 @@ def _content_of(art: _Article, verb: Any, lemma: str) -> tuple[list[tuple[int, i
         return [(i, j)], None, True
     # 2. a parenthetical: 'The plan, he said, is dead.' / 'The economy is slowing, he said.'
     if verb.dep_ == "parataxis":
-        i, j = subtree(verb.head)
+        host = verb.head
+        while host.dep_ in ("aux", "auxpass", "neg", "advmod") and host.head.i != host.i:
+            host = host.head  # 'Russia, he said, was terrorizing civilians' hung on the auxiliary
+        i, j = subtree(host)
         v_lo, v_hi = verb.left_edge.i, verb.right_edge.i + 1
         frags = [f for f in ((i, v_lo), (v_hi, j)) if f[1] > f[0]]
         return frags, None, True
@@ -1756,10 +1759,20 @@ class _Resolver:
                 named = (m.head_i is not None and (m.head_i in self.art.ent_of or self.art.doc[m.head_i].tag_.startswith("NNP"))
                          or (m.kind == "person" and len(m.canonical.split()) >= 2
                              and all(w[:1].isupper() for w in m.canonical.split())))  # "Trump's lawyer, Christopher Kise"
+                # 'The Chinese ambassador struck a conciliatory tone. But he also warned ...': a definite
+                # person described by role is as good as named when it is the subject just before
+                # (described by whom it works for: 'The Chinese ambassador', not 'the president', who is
+                # someone named before)
+                described = (m.kind == "person" and not m.plural and m.head_i is not None and m.start >= previous
+                             and self.art.doc[m.head_i].lower_ in PERSON_NOUNS and m.head_i not in self.art.ent_of
+                             and any(c.dep_ in ("amod", "compound") and (c.ent_type_ in ("NORP", "GPE", "ORG")
+                                                                       or c.tag_.startswith("NNP") or c.is_title
+                                                                       and c.i > self.art.sent_start[c.i])
+                                     for c in self.art.doc[m.head_i].children))
                 # the named subject of this sentence, then of the previous one, first (news writing
                 # refers back to it: '... Mayorkas said ... Asked whether ..., he replied'), then named
                 # before nominal, known gender before unknown, subjects, the nearest
-                recent = (0 if m.start >= here else 1 if m.start >= previous else 2) if m.subject and named else 2
+                recent = (0 if m.start >= here else 1 if m.start >= previous else 2) if m.subject and (named or described) else 2
                 rank = (recent, 0 if named or want != "person" else 1, 0 if known or want != "person" else 1,
                         0 if m.subject else 1)
                 ranked.append((rank, order, m))

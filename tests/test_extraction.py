@@ -261,6 +261,9 @@ CASES = [
     pytest.param('"She will look very good in that color, Mr. President," Clinton remarked.',
                  [("direct", "Clinton", '"She will look very good in that color, Mr. President,"')],
                  id="a-vocative-in-the-quote-parsed-as-a-second-subject"),
+    pytest.param("Zelensky urged allies to act. Russia, he said, was “terrorizing” civilians.",
+                 [("indirect", "Zelensky", "to act"), ("mixed", "he", "Russia, he said, was “terrorizing” civilians")],
+                 id="parenthetical-hung-on-the-auxiliary"),
     # ---- no statement
     pytest.param("Neil Bush replied, “Yeah, he would say yeah.” Has Neil asked his father himself? No.",
                  [("direct", "Neil Bush", "“Yeah, he would say yeah.”")], id="a-question-is-no-attribution"),
@@ -380,6 +383,12 @@ def test_parenthetical_attribution_leaves_two_fragments(nlp):
     pytest.param("Photo: Former Arkansas Mike Huckabee speaks. Mike Huckabee called the shooting terrorism. "
                  "Mike Huckabee spoke on Sunday. “It was mass murder,” Huckabee said.", "Mike Huckabee",
                  id="a-surname-names-the-commonest-full-name"),
+    pytest.param('Trump wrote in a post that the indictment was "election interference." Biden, for his part, has '
+                 'repeatedly said he will not comment on the case.\n\nThe Chinese ambassador struck a conciliatory '
+                 'tone, noting that Beijing and Washington had "far more common interests than differences." But he '
+                 'also warned against "provocations" in the Taiwan Strait, arguing that the island was China\'s "core '
+                 'interest."', "Chinese ambassador",
+                 id="he-is-the-person-described-in-the-sentence-before"),
 ])
 def test_speaker_is_resolved_to_the_entity_meant(nlp, text, canonical):
     records = extract_statements(text, nlp=nlp)
@@ -412,6 +421,7 @@ def us_russia():
 def test_speaker_and_target_parties(nlp, us_russia, text, speaker_party, target_party, target):
     (record,) = extract_statements(text, nlp=nlp, parties=us_russia)
     assert (record["speaker_party"], record["target_party"], record["target"]) == (speaker_party, target_party, target)
+
 
 
 # ---------------------------------------------------------------------- broken input
