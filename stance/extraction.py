@@ -886,9 +886,12 @@ def _attribution_after(art: _Article, qi: int) -> _Attribution | None:
                     head = doc[head].head.i
                 return (k, k + 1), doc[head], span
         return None
+    # '..." the student, who asked not to be named, told CNN': not the verbs of a relative clause
+    relative = {t.i for m in range(k, min(end, k + 25)) if doc[m].dep_ == "relcl" and doc[m].head.i < m
+                and doc[m].head.tag_.startswith(("NN", "PRP")) for t in doc[m].subtree}
     for v in range(k, min(end, k + 25)):
         token = doc[v]
-        if not token.tag_.startswith("VB") and token.tag_ != "MD":
+        if (not token.tag_.startswith("VB") and token.tag_ != "MD") or v in relative:
             continue
         lemma = _FORMS.get(token.lower_) if token.tag_.startswith("VB") else None
         if lemma is None:

@@ -264,6 +264,9 @@ CASES = [
     pytest.param("Zelensky urged allies to act. Russia, he said, was “terrorizing” civilians.",
                  [("indirect", "Zelensky", "to act"), ("mixed", "he", "Russia, he said, was “terrorizing” civilians")],
                  id="parenthetical-hung-on-the-auxiliary"),
+    pytest.param("“He was very, very strange,” the student, who asked not to be named, told CNN.",
+                 [("direct", "the student, who asked not to be named", "“He was very, very strange,”")],
+                 id="a-relative-clause-in-the-attribution-is-not-its-verb"),
     # ---- no statement
     pytest.param("Neil Bush replied, “Yeah, he would say yeah.” Has Neil asked his father himself? No.",
                  [("direct", "Neil Bush", "“Yeah, he would say yeah.”")], id="a-question-is-no-attribution"),
