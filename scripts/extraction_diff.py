@@ -10,6 +10,7 @@ each statement (right speaker? a statement at all?): see docs/results.md, "Extra
     git worktree add /tmp/base REV && (cd /tmp/base && PYTHONPATH=/tmp/base \\
         python /path/to/this/scripts/extraction_diff.py extract --output /tmp/base.jsonl)
     python scripts/extraction_diff.py compare /tmp/base.jsonl /tmp/new.jsonl
+    python scripts/extraction_diff.py sample /tmp/new.jsonl --n 40 --seed 7777   # a random audit
 """
 from __future__ import annotations
 
@@ -62,6 +63,25 @@ def compare(args: argparse.Namespace) -> None:
         print(f"{k[0]} {a[k]['source']!r} ({a[k]['speaker_party']}) -> {b[k]['source']!r} ({b[k]['speaker_party']})")
 
 
+def sample(args: argparse.Namespace) -> None:
+    """Statements drawn at random from one output, each with the text before it, for a person to judge."""
+    from stance.datasets import data_dir
+
+    with open(args.statements, encoding="utf-8") as f:
+        records = [json.loads(line) for line in f]
+    texts: dict[str, str] = {}
+    for n, r in enumerate(random.Random(args.seed).sample(records, min(args.n, len(records)))):
+        if r["doc_id"] not in texts:
+            doc = json.loads((data_dir() / "seesaw" / "articles" / f"{r['doc_id']}.json").read_text(encoding="utf-8"))
+            texts[r["doc_id"]] = " ".join(s["text"] for s in doc["text"])
+        text = texts[r["doc_id"]]
+        print(f"#{n} {r['doc_id']} [{r['kind']}] speaker={r['speaker']!r} -> {r['source']!r} ({r['speaker_party']}) "
+              f"cue={r['cue']!r}")
+        print(f"   content: {r['content'][:300]!r}")
+        print(f"   before:  {text[max(0, r['start'] - 250):r['start']]!r}")
+        print(f"   after:   {text[r['end']:r['end'] + 120]!r}\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -74,6 +94,11 @@ def main() -> None:
     p.add_argument("a")
     p.add_argument("b")
     p.set_defaults(run=compare)
+    p = sub.add_parser("sample", help="statements drawn at random from one output, with their context, to judge")
+    p.add_argument("statements")
+    p.add_argument("--n", type=int, default=40)
+    p.add_argument("--seed", type=int, default=7777)
+    p.set_defaults(run=sample)
     args = parser.parse_args()
     args.run(args)
 

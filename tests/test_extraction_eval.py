@@ -140,3 +140,4 @@ def test_bad_records_name_file_line_and_field(tmp_path, row, field):
     with pytest.raises(InputError) as err:
         evaluate_extraction_files(str(path), str(path))
     assert err.value.line == 2 and err.value.field == field
+
