@@ -228,6 +228,8 @@ military police campaign board parliament congress senate cabinet service bureau
 authority authorities team club university school hospital corporation network station statement
 report study survey newspaper outlet channel website regime state country nation city poll
 """.split())
+# the organisations whose staff news names by the organisation's common noun ('a ministry spokeswoman')
+_EMPLOYERS = frozenset("ministry department embassy agency office committee campaign administration".split())
 HUMAN_PLURALS = frozenset("""
 people police residents voters citizens critics supporters protesters demonstrators investigators
 authorities prosecutors lawmakers legislators officials democrats republicans conservatives
@@ -1593,7 +1595,17 @@ class _Resolver:
     def description(self, m: _Mention) -> str:
         """The words of a mention that may name a party (see :func:`_party_phrase`)."""
         heads = [*m.also, m.head_i] if m.head_i is not None else list(m.also)
-        return " ; ".join(_party_phrase(self.art, self.art.doc[h]) for h in heads)
+        parts = [_party_phrase(self.art, self.art.doc[h]) for h in heads]
+        if m.head_i is not None and m.head_i not in self.art.ent_of:
+            # 'A department spokesman' after 'The U.S. State Department called ...': the department
+            # named last is the one he speaks for
+            for c in self.art.doc[m.head_i].children:
+                if c.dep_ == "compound" and c.tag_ == "NN" and c.lower_ in _EMPLOYERS:
+                    org = next((o for o in self.before(c.i, max_back=400) if o.kind == "org" and o.canonical
+                                and (o.head == c.lower_ or c.lower_ in self.roles(o))), None)
+                    if org is not None:
+                        parts.append(org.canonical or "")
+        return " ; ".join(parts)
 
     def full_name(self, name: str) -> str:
         words = name.split()

@@ -427,6 +427,14 @@ def test_speaker_and_target_parties(nlp, us_russia, text, speaker_party, target_
 
 
 
+def test_a_spokesman_named_by_the_department_speaks_for_the_one_named_before(nlp, us_russia):
+    text = ("The U.S. State Department called Moscow's proposal “neither serious nor credible.” A department "
+            "spokesman, speaking on condition of anonymity, said Washington would continue to support Ukraine.")
+    records = extract_statements(text, nlp=nlp, parties=us_russia)
+    assert [(r["cue"], r["speaker_party"], r["target_party"]) for r in records] == [("called", "US", "RU"),
+                                                                                  ("said", "US", "RU")]
+
+
 # ---------------------------------------------------------------------- broken input
 @pytest.mark.parametrize("text, expected, warning", [
     pytest.param("“We will appeal the ruling, the lawyer said after the hearing.",
