@@ -693,7 +693,7 @@ def _second_act(verb: Any) -> Any | None:
     """The cue verb a coordinated cue belongs with when the parser hung it inside the first one's
     content: 'Zakharova said the weapons would only prolong the suffering and accused the United
     States of ...' ('accused' is hers, not the weapons'). Only when the content cannot share the
-    verb: its clause has an auxiliary the cue lacks, or a subject that cannot speak."""
+    verb: its clause has a modal a past tense cannot share, or a subject that cannot speak."""
     clause = verb.head
     if verb.dep_ != "conj" or clause.dep_ != "ccomp" or clause.i > verb.i or clause.head.i > clause.i:
         return None
