@@ -899,6 +899,8 @@ def _attribution_after(art: _Article, qi: int) -> _Attribution | None:
         if lemma is None:
             if token.dep_ in ("aux", "auxpass") or token.tag_ == "MD":
                 continue
+            if any(c.dep_ == "xcomp" and c.i > v and _FORMS.get(c.lower_) in SPEECH_VERBS for c in token.children):
+                continue  # '..." Sessions plans to tell officers': prepared remarks, his
             return None
         if token.tag_ == "VBG" and v == k:  # '"...," adding that' is no attribution
             return None
@@ -910,12 +912,16 @@ def _attribution_after(art: _Article, qi: int) -> _Attribution | None:
             # '..." Blinken also called on Moscow to ...': a new sentence, not the quote's attribution
             return None
         subj = _subject(token)
+        if subj is None and token.dep_ == "xcomp" and k <= token.head.i < v:
+            # 'Sessions plans to tell', 'Sessions is expected to say'
+            subj = _subject(token.head) or next((c for c in token.head.children if c.dep_ == "nsubjpass"), None)
         if subj is not None and any(c.dep_ == "aux" and c.i < subj.i for c in token.children):
             return None  # '..." Has Neil asked his father?': a question, no attribution
         if subj is not None and k <= subj.i < end:
             subtree = {t.i for t in subj.subtree}
             between = [m for m in range(k, v) if m not in subtree and not (doc[m].is_space or doc[m].is_punct)
-                       and doc[m].tag_ not in ("RB", "MD") and doc[m].dep_ not in ("aux", "advmod", "npadvmod")]
+                       and doc[m].tag_ not in ("RB", "MD") and doc[m].dep_ not in ("aux", "auxpass", "advmod", "npadvmod")
+                       and not (token.dep_ == "xcomp" and m == token.head.i)]
             if between:
                 return None
             return (v, v + 1), subj, _np_span(art, subj, k, v if subj.i < v else end)
@@ -1406,6 +1412,13 @@ def _finalise(art: _Article, cands: list[_Candidate]) -> list[_Candidate]:
         other = next((o for o in kept if inside(o, c)), None)
         if other is None:
             continue
+        before = [f for f in c.fragments if f[1] <= c.cue[0]]
+        if other.cue[0] > c.cue[1] and before and not inside(c, other):
+            # '... troops to the border, according to a White House official, just days after Perry
+            # said ...': the statement before the phrase is the official's; what follows is not
+            c.fragments = before
+            c.kind = _kind(art, c)
+            continue
         if inside(c, other):
             frags = [span for i, j in other.fragments
                      if (span := _trim(art, i, min(j, c.cue[0])) if i < c.cue[0] else (i, j))]
@@ -1508,6 +1521,7 @@ class _Resolver:
         self.genders: dict[str, str] = {}  # canonical -> m / f
         self.mentions: list[_Mention] = []
         self._roles: dict[int, frozenset[str]] = {}
+        self._chain: dict[int, _Mention] = {}  # pronoun subjects resolved on the way
         # how often each full name occurs: the commonest names a surname ('Mike Huckabee', not the
         # 'Arkansas Mike Huckabee' of one photo caption), then the longest
         seen = Counter(_person_name(_clean_name(e.text)) for e in art.ents if e.label_ == "PERSON")
@@ -1571,7 +1585,8 @@ class _Resolver:
         doc = self.art.doc
         before = doc[ent.start - 1].lower_ if ent.start > 0 else ""
         first = name.split()[0].lower() if name.split() else ""
-        roles = {t.lower_ for t in doc[max(0, ent.start - 3) : ent.start]}
+        # the words of its own noun phrase only ('Sister Mary Cruz'; not 'his wife watched Cruz')
+        roles = {t.lower_ for t in doc[max(0, ent.start - 3) : ent.start] if ent.start <= t.head.i < ent.end}
         if before.rstrip(".") in {"mr", "sir"} or roles & _MALE_WORDS or first in _MALE_NAMES:
             self.genders[name] = "m"
         elif before.rstrip(".") in {"mrs", "ms", "miss"} or roles & _FEMALE_WORDS or first in _FEMALE_NAMES:
@@ -1762,6 +1777,19 @@ class _Resolver:
         while k > 0 and (art.quote_of[k] >= 0 or art.doc[k].is_punct or art.doc[k].is_space):
             k -= 1
         previous = art.sent_start[k] if here > 0 else here
+        # 'He described him as "an evil kid" ... He said police were called': the same pronoun as the
+        # last main-clause subject before it, with no other subject between, means the same one
+        last = next((t for t in reversed(art.doc[previous : head.i]) if _main_subject(t) and art.quote_of[t.i] < 0), None)
+        if (last is not None and last.i != head.i and last.tag_ == "PRP" and PRONOUNS.get(last.lower_) == (want, gender)
+                and not any(m.kind == "person" and m.head_i in art.ent_of and max(last.i, here) < m.start
+                            for m in self.before(head.i, max_back=head.i - last.i))):
+            # (unless a person is named in the pronoun's own sentence before it: 'As the official, Lois
+            # Lerner, appeared ..., she told ...')
+            if last.i not in self._chain:
+                self._chain[last.i] = _Mention(last.i, "unknown", None, last.lower_)  # (no cycles)
+                self._chain[last.i] = self._pronoun(last, last.text)
+            if self._chain[last.i].canonical:
+                return self._chain[last.i]
         for order, m in enumerate(self.before(head.i, max_back=400)):
             known = self.genders.get(m.canonical or "", m.gender)
             if want == "person":
@@ -1787,7 +1815,8 @@ class _Resolver:
                 # the named subject of this sentence, then of the previous one, first (news writing
                 # refers back to it: '... Mayorkas said ... Asked whether ..., he replied'), then named
                 # before nominal, known gender before unknown, subjects, the nearest
-                recent = (0 if m.start >= here else 1 if m.start >= previous else 2) if m.subject and (named or described) else 2
+                main = m.head_i is not None and _main_subject(art.doc[m.head_i])  # not 'he said Cruz cornered ...'
+                recent = (0 if m.start >= here else 1 if m.start >= previous else 2) if main and (named or described) else 2
                 rank = (recent, 0 if named or want != "person" else 1, 0 if known or want != "person" else 1,
                         0 if m.subject else 1)
                 ranked.append((rank, order, m))
@@ -1797,6 +1826,14 @@ class _Resolver:
         if want == "person" and best.canonical and best.canonical not in self.genders:
             self.genders[best.canonical] = gender
         return best
+
+
+def _main_subject(token: Any) -> bool:
+    """The subject of a sentence's main verb (or of a verb joined to it), not of a clause inside."""
+    if token.dep_ not in ("nsubj", "nsubjpass"):
+        return False
+    verb = token.head
+    return verb.dep_ == "ROOT" or (verb.dep_ == "conj" and verb.head.dep_ == "ROOT")
 
 
 def _role_of_person(ent: Any) -> bool:

@@ -267,6 +267,13 @@ CASES = [
     pytest.param("“He was very, very strange,” the student, who asked not to be named, told CNN.",
                  [("direct", "the student, who asked not to be named", "“He was very, very strange,”")],
                  id="a-relative-clause-in-the-attribution-is-not-its-verb"),
+    pytest.param("The administration is considering sending troops to the border, according to a White House "
+                 "official, just days after Gov. Rick Perry said he would do just that.",
+                 [("indirect", "a White House official", "The administration is considering sending troops to the border,"),
+                  ("indirect", "Gov. Rick Perry", "he would do just that")], id="according-to-followed-by-another-statement"),
+    pytest.param("“We will fight these policies,” Sessions plans to tell officers on Wednesday, according to prepared "
+                 "remarks seen by Reuters.", [("direct", "Sessions", "“We will fight these policies,”")],
+                 id="prepared-remarks-the-speaker-plans-to-give"),
     # ---- no statement
     pytest.param("Neil Bush replied, “Yeah, he would say yeah.” Has Neil asked his father himself? No.",
                  [("direct", "Neil Bush", "“Yeah, he would say yeah.”")], id="a-question-is-no-attribution"),
@@ -392,6 +399,13 @@ def test_parenthetical_attribution_leaves_two_fragments(nlp):
                  'also warned against "provocations" in the Taiwan Strait, arguing that the island was China\'s "core '
                  'interest."', "Chinese ambassador",
                  id="he-is-the-person-described-in-the-sentence-before"),
+    pytest.param("Long before the shooting, Nikolas Cruz had a disturbing way of introducing himself. A neighbor "
+                 "said his wife watched Cruz shooting bottles. “Man, I can do so much better,” he wrote.",
+                 "Nikolas Cruz", id="a-woman-near-a-name-does-not-make-him-a-woman"),
+    pytest.param("Another schoolmate, Brody Speno, also recalled peculiar behavior. Speno said he knew Nikolas Cruz "
+                 "from elementary school. He described one incident in which he said Cruz “cornered a squirrel.” He "
+                 "said police were called to the house “almost every other week.”",
+                 "Brody Speno", id="he-is-whom-the-he-before-him-is"),
 ])
 def test_speaker_is_resolved_to_the_entity_meant(nlp, text, canonical):
     records = extract_statements(text, nlp=nlp)
