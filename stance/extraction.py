@@ -913,8 +913,7 @@ def _attribution_after(art: _Article, qi: int) -> _Attribution | None:
             return None
         subj = _subject(token)
         if subj is None and token.dep_ == "xcomp" and k <= token.head.i < v:
-            # 'Sessions plans to tell', 'Sessions is expected to say'
-            subj = _subject(token.head) or next((c for c in token.head.children if c.dep_ == "nsubjpass"), None)
+            subj = _subject(token.head)  # 'Sessions plans to tell'
         if subj is not None and any(c.dep_ == "aux" and c.i < subj.i for c in token.children):
             return None  # '..." Has Neil asked his father?': a question, no attribution
         if subj is not None and k <= subj.i < end:
