@@ -1810,6 +1810,7 @@ class _Resolver:
                              and any(c.dep_ in ("amod", "compound") and (c.ent_type_ in ("NORP", "GPE", "ORG")
                                                                        or c.tag_.startswith("NNP") or c.is_title
                                                                        and c.i > self.art.sent_start[c.i])
+                                     or c.dep_ == "poss" and c.tag_.startswith("NN")  # "the victim's mother"
                                      for c in self.art.doc[m.head_i].children))
                 # the named subject of this sentence, then of the previous one, first (news writing
                 # refers back to it: '... Mayorkas said ... Asked whether ..., he replied'), then named

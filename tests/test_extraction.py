@@ -406,6 +406,9 @@ def test_parenthetical_attribution_leaves_two_fragments(nlp):
                  "from elementary school. He described one incident in which he said Cruz “cornered a squirrel.” He "
                  "said police were called to the house “almost every other week.”",
                  "Brody Speno", id="he-is-whom-the-he-before-him-is"),
+    pytest.param("Defense attorney Maria Gomez told the court her client was “being punished.” The judge disagreed."
+                 "\n\nOutside the courthouse, the victim's mother said she was relieved. “We have waited three years "
+                 "for this,” she told reporters.", "victim's mother", id="she-is-the-person-described-just-before"),
 ])
 def test_speaker_is_resolved_to_the_entity_meant(nlp, text, canonical):
     records = extract_statements(text, nlp=nlp)
