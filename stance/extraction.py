@@ -127,6 +127,8 @@ thank credit fault
 """.split())
 # 'called X Y': the object and what it is called are the content
 NAMING = frozenset("call label dub brand term".split())
+# cues that go on with what the speaker before said ('he added', 'she continued', 'he went on')
+CONTINUING = frozenset("add continue go".split())
 # the direct object is the hearer, never the content
 ADDRESSEE = frozenset("tell inform assure reassure remind advise warn caution urge ask thank".split())
 # verbs that are cues only with a particle
@@ -2010,6 +2012,7 @@ def _records(art: _Article, cands: list[_Candidate], parties: PartyConfig | None
     resolver = _Resolver(art)
     doc = art.doc
     resolved: dict[int, _Mention] = {}
+    last: tuple[_Candidate, _Mention] | None = None  # the statement before, and whom it was given to
     for c in sorted(cands, key=lambda c: c.speaker_head if c.speaker_head is not None else -1):
         if c.speaker_head is None or c.speaker is None or c.speaker_head in resolved:
             continue
@@ -2019,7 +2022,16 @@ def _records(art: _Article, cands: list[_Candidate], parties: PartyConfig | None
             # Putin, ..., said' with the dateline as subject): the speaker's own head
             head = doc[c.speaker[0] : c.speaker[1]].root
         mention = resolver.resolve(head, c.speaker)
+        if last is not None and head.tag_ == "PRP" and _FORMS.get(doc[c.cue[0]].lower_) in CONTINUING:
+            # '"...," he sarcastically continued' / 'he added': the one who spoke just before goes on
+            before, who = last
+            want, gender = PRONOUNS.get(head.lower_, ("", ""))
+            if (want == "person" and who.kind == "person" and who.canonical and not who.plural
+                    and resolver.genders.get(who.canonical, who.gender) in ("", gender)
+                    and art.sent_start[c.start] <= art.sent_end[before.end - 1] + 60):
+                mention = who
         resolved[c.speaker_head] = mention
+        last = (c, mention)
         if mention.start != c.speaker_head:  # a later pronoun or nominal may refer to this one
             mention = _Mention(c.speaker_head, mention.kind, mention.canonical, doc[c.speaker_head].lower_,
                                mention.head_i, True, mention.plural, mention.gender, mention.also)

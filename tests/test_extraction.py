@@ -409,6 +409,9 @@ def test_parenthetical_attribution_leaves_two_fragments(nlp):
     pytest.param("Defense attorney Maria Gomez told the court her client was “being punished.” The judge disagreed."
                  "\n\nOutside the courthouse, the victim's mother said she was relieved. “We have waited three years "
                  "for this,” she told reporters.", "victim's mother", id="she-is-the-person-described-just-before"),
+    pytest.param("Mike Huckabee criticized President Obama on Wednesday. According to Huckabee, Obama used charges of "
+                 "a “war on women” to get women to vote for him. “But don’t worry about positions of authority,” he "
+                 "sarcastically continued.", "Mike Huckabee", id="he-continued-is-the-one-who-spoke-before"),
 ])
 def test_speaker_is_resolved_to_the_entity_meant(nlp, text, canonical):
     records = extract_statements(text, nlp=nlp)
