@@ -732,6 +732,11 @@ def _inherited_subject(verb: Any) -> Any | None:
         if (prev.dep_ == "conj" and prev.tag_ in ("NNS", "NNP", "NNPS", "PRP") and prev.head.i < prev.i
                 and (verb.tag_ in ("VBP", "VBZ") or verb.doc[prev.left_edge.i - 1].lower_ == "and")):
             return prev
+    if verb.dep_ == "pcomp" and verb.head.lower_ == "as" and verb.head.head.lower_ in ("quoted", "quotes", "quote", "cited"):
+        # 'KCNA quoted Kim Yo Jong as saying': the one quoted speaks, not the agency
+        quoted = next((c for c in verb.head.head.children if c.dep_ == "dobj"), None)
+        if quoted is not None:
+            return quoted
     node = _second_act(verb) or verb
     for _ in range(4):
         subj = _subject(node)

@@ -274,6 +274,8 @@ CASES = [
     pytest.param("“We will fight these policies,” Sessions plans to tell officers on Wednesday, according to prepared "
                  "remarks seen by Reuters.", [("direct", "Sessions", "“We will fight these policies,”")],
                  id="prepared-remarks-the-speaker-plans-to-give"),
+    pytest.param("The state news agency KCNA quoted Kim Yo Jong as saying that Seoul had “crossed the red line.”",
+                 [("mixed", "Kim Yo Jong", "that Seoul had “crossed the red line.”")], id="an-agency-quoted-someone-as-saying"),
     # ---- no statement
     pytest.param("Neil Bush replied, “Yeah, he would say yeah.” Has Neil asked his father himself? No.",
                  [("direct", "Neil Bush", "“Yeah, he would say yeah.”")], id="a-question-is-no-attribution"),
