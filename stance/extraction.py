@@ -127,6 +127,8 @@ thank credit fault
 """.split())
 # 'called X Y': the object and what it is called are the content
 NAMING = frozenset("call label dub brand term".split())
+# verbs of putting out a document: its subject is the document's author ('issued a statement calling ...')
+_ISSUING = frozenset("issue release publish send post put distribute circulate deliver file".split())
 # cues that go on with what the speaker before said ('he added', 'she continued', 'he went on')
 CONTINUING = frozenset("add continue go".split())
 # the direct object is the hearer, never the content
@@ -168,6 +170,7 @@ def _build_forms(lemmas: Iterable[str]) -> dict[str, str]:
 
 
 _FORMS = _build_forms(CUE_VERBS | QUOTE_ONLY_VERBS | set(PREP_CONTENT))
+_ISSUING_FORMS = frozenset(form for form, lemma in _build_forms(_ISSUING).items() if lemma in _ISSUING) | {"sent"}
 
 OPEN_MARKS = "“«„‟"
 CLOSE_MARKS = "”»"
@@ -290,7 +293,7 @@ _TITLE_WORDS = frozenset("""
 president minister secretary spokesman spokeswoman spokesperson chancellor senator sen rep governor gov
 mayor ambassador general gen director chairman chairwoman leader chief commissioner judge justice envoy
 adviser advisor speaker premier king queen prince princess mr mrs ms dr prof sir dame lt col adm
-representative congressman congresswoman coach captain officer sheriff attorney
+representative congressman congresswoman coach captain officer sheriff attorney chair chairperson
 """.split())
 _TITLE_PREFIX = re.compile(
     r"^(?:(?:Mr|Mrs|Ms|Miss|Dr|Sir|Dame|Sen|Rep|Gov|Gen|Lt|Col|Prof|Rev|President|Vice President|"
@@ -1286,6 +1289,16 @@ def _reported_candidates(art: _Article, used_cues: set[int]) -> list[_Candidate]
             continue
         lemma = cue_lemma(token)
         if lemma is None or lemma not in CUE_VERBS or token.dep_ == "amod" or _blocked(token):
+            continue
+        if token.dep_ == "acl" and token.tag_ == "VBG" and token.head.lower_ in DOCUMENT_NOUNS:
+            # 'The RNC issued a statement calling the bill "a federal takeover"': the statement's author
+            issued = token.head.dep_ == "dobj" and token.head.head.lower_ in _ISSUING_FORMS  # not 'Reporters read a statement'
+            author = _document_author(token.head) or (_subject(token.head.head) if issued else None)
+            found = _content_of(art, token, lemma) if author is not None else None
+            spans = [s for f in found[0] if (s := _trim(art, *f))] if found else []
+            if author is not None and spans and art.quote_of[author.i] < 0:
+                out.append(_Candidate("indirect", spans, (i, i + 1), _speaker_span(art, author, token.head.head),
+                                      author.i, "reported", found[1]))
             continue
         if token.dep_ == "acl" and _relative_antecedent(token) is None:
             continue

@@ -276,7 +276,11 @@ CASES = [
                  id="prepared-remarks-the-speaker-plans-to-give"),
     pytest.param("The state news agency KCNA quoted Kim Yo Jong as saying that Seoul had “crossed the red line.”",
                  [("mixed", "Kim Yo Jong", "that Seoul had “crossed the red line.”")], id="an-agency-quoted-someone-as-saying"),
+    pytest.param("The Republican National Committee issued a statement calling the bill “a federal takeover.”",
+                 [("mixed", "The Republican National Committee", "the bill “a federal takeover.”")],
+                 id="a-statement-issued-calling-something"),
     # ---- no statement
+    pytest.param("Reporters read a statement calling for calm.", [], id="a-statement-read-out-is-not-the-readers"),
     pytest.param("Neil Bush replied, “Yeah, he would say yeah.” Has Neil asked his father himself? No.",
                  [("direct", "Neil Bush", "“Yeah, he would say yeah.”")], id="a-question-is-no-attribution"),
     pytest.param("Why We Wrote This Is a nationalist simply the opposite of a globalist?", [],
@@ -414,6 +418,7 @@ def test_parenthetical_attribution_leaves_two_fragments(nlp):
     pytest.param("Mike Huckabee criticized President Obama on Wednesday. According to Huckabee, Obama used charges of "
                  "a “war on women” to get women to vote for him. “But don’t worry about positions of authority,” he "
                  "sarcastically continued.", "Mike Huckabee", id="he-continued-is-the-one-who-spoke-before"),
+    pytest.param("RNC Chair Ronna McDaniel said Democrats were “desperate.”", "Ronna McDaniel", id="chair-is-a-title"),
 ])
 def test_speaker_is_resolved_to_the_entity_meant(nlp, text, canonical):
     records = extract_statements(text, nlp=nlp)
