@@ -82,6 +82,10 @@ class TrainConfig:
     eval_every: int | None = _help("evaluate on dev every N steps (null: at the end of each epoch)")
     checkpoint_every: int = _help("save a resumable checkpoint every N steps")
     num_threads: int | None = _help("torch CPU threads (null: torch's default)")
+    precision: Literal["auto", "fp32", "bf16"] = _help(
+        "training precision: bf16 autocast or fp32; auto: bf16 on GPUs and on CPUs with AVX512-BF16 or AMX, "
+        "fp32 elsewhere (stance.hardware). --resume keeps the precision recorded in the checkpoint"
+    )
 
 
 @dataclass

@@ -36,6 +36,7 @@ from .baselines import BaselineClassifier
 from .config import Config, save_config
 from .errors import ConfigError, InputError, StanceError
 from .evaluate import results_table, score_labels
+from .hardware import cpu_name, device_name, resolve_precision
 from .io import check_output_dir, write_json, write_jsonl, write_text
 from .metrics import classification_metrics, mcnemar_exact, paired_bootstrap
 
@@ -241,7 +242,13 @@ def fit(clf: Any, data: RunData, config: Config, out: Path, *, resume: bool = Fa
     tc, lf = config.train, config.label_field
     if tc.num_threads:
         torch.set_num_threads(tc.num_threads)
-    accelerator = Accelerator(cpu=_cpu_only())
+    ckpt_dir = out / "checkpoint"
+    state = torch.load(ckpt_dir / "state.pt", weights_only=True) if resume else None
+    # a resumed run goes on in the precision it started in, whatever this machine's `auto` would pick
+    precision = state.get("precision", "fp32") if state is not None else resolve_precision(tc.precision, cuda=not _cpu_only())
+    accelerator = Accelerator(cpu=_cpu_only(), mixed_precision="bf16" if precision == "bf16" else "no")
+    log.info("training precision: %s (train.precision: %s; %s)", precision, tc.precision,
+             "from the checkpoint" if state is not None else device_name() if not _cpu_only() else cpu_name())
     rank, world, main = accelerator.process_index, accelerator.num_processes, accelerator.is_main_process
     clf.device = str(accelerator.device)
     model = clf.model
@@ -266,10 +273,8 @@ def fit(clf: Any, data: RunData, config: Config, out: Path, *, resume: bool = Fa
     model, optimizer = accelerator.prepare(model, optimizer)
     class_weight = loss_fn.weight
 
-    ckpt_dir = out / "checkpoint"
     step, best, history, running, seconds_before = 0, -1.0, [], 0.0, 0.0
-    if resume:
-        state = torch.load(ckpt_dir / "state.pt", weights_only=True)
+    if state is not None:
         clf.model.load_state_dict(load_file(ckpt_dir / "model" / "model.safetensors"), strict=False)
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
@@ -293,14 +298,18 @@ def fit(clf: Any, data: RunData, config: Config, out: Path, *, resume: bool = Fa
         """This process's loss on its share of the batch ``idx``, and the batch's mean loss (for the log)."""
         if world == 1:
             batch = {k: v.to(device) for k, v in clf.collate(encoded, idx).items()}
-            loss = loss_fn(clf.logits(model, batch), y[idx].to(device))
+            with accelerator.autocast():
+                logits = clf.logits(model, batch)
+            loss = loss_fn(logits.float(), y[idx].to(device))
             return loss, loss.item()
         mine, scale = idx[rank::world], 1.0
         if not mine:  # fewer examples than processes: every process must still take part in the step
             mine, scale = idx[:1], 0.0
         batch = {k: v.to(device) for k, v in clf.collate(encoded, mine).items()}
         total = class_weight.cpu()[y[idx]].sum().item() if class_weight is not None else len(idx)
-        summed = torch.nn.functional.cross_entropy(clf.logits(model, batch), y[mine].to(device), weight=class_weight, reduction="sum")
+        with accelerator.autocast():
+            logits = clf.logits(model, batch)
+        summed = torch.nn.functional.cross_entropy(logits.float(), y[mine].to(device), weight=class_weight, reduction="sum")
         loss = summed * (scale * world / total)  # gradients are averaged over processes: sum / total overall
         return loss, accelerator.reduce(loss.detach(), reduction="mean").item()
 
@@ -346,6 +355,7 @@ def fit(clf: Any, data: RunData, config: Config, out: Path, *, resume: bool = Fa
                         "history": json.dumps(history),
                         "running_loss": running,
                         "train_seconds": seconds_before + time.time() - t0,
+                        "precision": precision,
                     },
                 )
             if world > 1 and (step % eval_every == 0 or step % tc.checkpoint_every == 0 or step == total_steps):
@@ -354,7 +364,7 @@ def fit(clf: Any, data: RunData, config: Config, out: Path, *, resume: bool = Fa
     model.eval()
     elapsed = seconds_before + time.time() - t0
     log.info("training done: %d steps in %.0f s (counting interrupted parts)", step, elapsed)
-    return {"steps": step, "best_dev_macro_f1": best, "history": history, "train_seconds": round(elapsed, 1)}
+    return {"steps": step, "best_dev_macro_f1": best, "history": history, "train_seconds": round(elapsed, 1), "precision": precision}
 
 
 # --------------------------------------------------------------------------- scoring
