@@ -6,7 +6,15 @@ The first run is system A; every other run is compared with it as system B, on e
 scored (the rows of each set joined by ``(doc_id, statement_id)``, with the same gold labels). For each
 pair: both macro-F1s, the paired bootstrap of the macro-F1 difference A - B (95% CI and two-sided p, the
 same resamples for both systems) and the exact McNemar test on per-statement correctness (b = statements
-only A gets right, c = only B). Reads only the runs' ``predictions.jsonl`` and ``metrics.json``; prints a
+only A gets right, c = only B).
+
+Two recipes trained with several seeds each are compared as groups::
+
+    python scripts/compare_runs.py --a runs/demo-mpnet-s42 runs/demo-mpnet-s43 runs/demo-mpnet-s44 \
+                                   --b runs/demo-minilm-s42 runs/demo-minilm-s43 runs/demo-minilm-s44
+
+which gives each recipe's mean and standard deviation over its seeds and the paired bootstrap of the
+difference of the seed means (every run scored on the same resamples; stance.metrics.paired_bootstrap_seeds). Reads only the runs' ``predictions.jsonl`` and ``metrics.json``; prints a
 markdown table and, with ``--output``, writes the results as JSON.
 """
 from __future__ import annotations
@@ -19,7 +27,7 @@ from typing import Any
 
 from stance.errors import InputError
 from stance.io import iter_jsonl, write_json
-from stance.metrics import mcnemar_exact, paired_bootstrap
+from stance.metrics import mcnemar_exact, paired_bootstrap, paired_bootstrap_seeds
 
 
 def model_predictions(run: Path) -> dict[str, dict[tuple[str, str], dict[str, Any]]]:
@@ -63,6 +71,49 @@ def compare(run_a: Path, run_b: Path, n_bootstrap: int, seed: int) -> list[dict[
     return rows
 
 
+def compare_groups(runs_a: list[Path], runs_b: list[Path], n_bootstrap: int, seed: int) -> list[dict[str, Any]]:
+    """Recipe A (its seeds' runs) against recipe B on every test set all the runs scored."""
+    runs = [*runs_a, *runs_b]
+    sets = {run: model_predictions(run) for run in runs}
+    common = [s for s in sets[runs[0]] if all(s in sets[r] for r in runs)]
+    rows = []
+    for eval_set in common:
+        keys = sorted(sets[runs[0]][eval_set])
+        gold = [sets[runs[0]][eval_set][k]["gold"] for k in keys]
+        preds = {}
+        for run in runs:
+            these = sets[run][eval_set]
+            if set(these) != set(keys):
+                raise InputError(run / "predictions.jsonl", f"{eval_set}: not the statements of {runs[0]}", field="statement_id")
+            if [these[k]["gold"] for k in keys] != gold:
+                raise InputError(run / "predictions.jsonl", f"{eval_set}: gold labels differ from {runs[0]}", field="gold")
+            preds[run] = [these[k]["predicted"] for k in keys]
+        labels = test_labels(runs[0], eval_set)
+        boot = paired_bootstrap_seeds(gold, [preds[r] for r in runs_a], [preds[r] for r in runs_b], metric="macro_f1",
+                                      n_resamples=n_bootstrap, seed=seed, labels=labels)
+        rows.append({"test_set": eval_set, "a": [str(r) for r in runs_a], "b": [str(r) for r in runs_b], "n": len(keys),
+                     "labels": labels, "paired_bootstrap": boot})
+    return rows
+
+
+def _mean_sd(values: list[float]) -> str:
+    import statistics
+
+    sd = statistics.stdev(values) if len(values) > 1 else 0.0
+    return f"{statistics.mean(values):.3f} ± {sd:.3f}"
+
+
+def markdown_groups(rows: list[dict[str, Any]]) -> str:
+    lines = ["| test set | n | A: mean ± sd over seeds | B: mean ± sd over seeds | A - B [95% CI] | paired bootstrap p |",
+             "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    for r in rows:
+        boot = r["paired_bootstrap"]
+        a_runs, b_runs = boot.get("a_runs", [boot["a"]]), boot.get("b_runs", [boot["b"]])
+        lines.append(f"| `{r['test_set']}` | {r['n']} | {_mean_sd(a_runs)} ({len(a_runs)}) | {_mean_sd(b_runs)} ({len(b_runs)}) "
+                     f"| {boot['delta']:+.3f} [{boot['low']:+.3f}, {boot['high']:+.3f}] | {boot['p_value']:.4f} |")
+    return "\n".join(lines)
+
+
 def markdown(rows: list[dict[str, Any]]) -> str:
     lines = ["| test set | A | B | n | macro-F1 A | macro-F1 B | A - B [95% CI] | paired bootstrap p | McNemar p (b, c) |",
              "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
@@ -78,19 +129,27 @@ def markdown(rows: list[dict[str, Any]]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("runs", nargs="+", type=Path, help="run folders; the first is compared with each other one")
+    parser.add_argument("runs", nargs="*", type=Path, help="run folders; the first is compared with each other one")
+    parser.add_argument("--a", nargs="+", type=Path, help="recipe A: its runs, one per seed (with --b)")
+    parser.add_argument("--b", nargs="+", type=Path, help="recipe B: its runs, one per seed (with --a)")
     parser.add_argument("--n-bootstrap", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--output", help="JSON file for the results")
     args = parser.parse_args(argv)
-    if len(args.runs) < 2:
+    groups = bool(args.a or args.b)
+    if groups and (not args.a or not args.b or args.runs):
+        parser.error("give --a RUN... and --b RUN..., and no other run folders")
+    if not groups and len(args.runs) < 2:
         parser.error("give at least two run folders")
     try:
-        rows = [row for other in args.runs[1:] for row in compare(args.runs[0], other, args.n_bootstrap, args.seed)]
+        if groups:
+            rows = compare_groups(args.a, args.b, args.n_bootstrap, args.seed)
+        else:
+            rows = [row for other in args.runs[1:] for row in compare(args.runs[0], other, args.n_bootstrap, args.seed)]
     except InputError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    print(markdown(rows))
+    print(markdown_groups(rows) if groups else markdown(rows))
     if args.output:
         write_json(args.output, {"command": " ".join(["python", *sys.argv]), "comparisons": rows})
     return 0

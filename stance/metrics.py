@@ -306,23 +306,45 @@ def paired_bootstrap(
 
     The ``+1`` keeps the estimate valid (never 0); with ``delta == 0`` the p-value is 1.
     """
-    _check_pair(gold, pred_a)
-    _check_pair(gold, pred_b)
+    return paired_bootstrap_seeds(gold, [pred_a], [pred_b], metric, n_resamples, seed, confidence=confidence, labels=labels)
+
+
+def paired_bootstrap_seeds(
+    gold: Sequence[str],
+    runs_a: Sequence[Sequence[str]],
+    runs_b: Sequence[Sequence[str]],
+    metric: str | MetricFn = "macro_f1",
+    n_resamples: int = 1000,
+    seed: int = 0,
+    *,
+    confidence: float = 0.95,
+    labels: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """:func:`paired_bootstrap` of two recipes, each trained with several seeds: ``delta`` is the mean
+    over A's runs minus the mean over B's runs, every run scored on the same resamples of the items.
+
+    The interval covers the sampling of the test items for these trained runs; the spread between
+    seeds is reported beside it (``a_runs``, ``b_runs``), not folded into it."""
+    if not runs_a or not runs_b:
+        raise _fail("each system needs at least one run", field="runs")
+    for pred in [*runs_a, *runs_b]:
+        _check_pair(gold, pred)
     _check_resampling(n_resamples, confidence)
-    labels = _resolve_labels(labels, gold, pred_a, pred_b)
+    labels = _resolve_labels(labels, gold, *runs_a, *runs_b)
     name = metric if isinstance(metric, str) else getattr(metric, "__name__", "metric")
     table = _metric_table({name: metric})
-    g, a, b = _encode(labels, gold, pred_a, pred_b)
-    score_a = _point(g, a, len(labels), table[name])
-    score_b = _point(g, b, len(labels), table[name])
+    g, *encoded = _encode(labels, gold, *runs_a, *runs_b)
+    points = [_point(g, p, len(labels), table[name]) for p in encoded]
+    a_runs, b_runs = points[: len(runs_a)], points[len(runs_a) :]
+    score_a, score_b = float(np.mean(a_runs)), float(np.mean(b_runs))
     delta = score_a - score_b
-    res_a, res_b = _resampled(g, [a, b], len(labels), table, n_resamples, seed)
-    deltas = res_a[name] - res_b[name]
+    resampled = [r[name] for r in _resampled(g, encoded, len(labels), table, n_resamples, seed)]
+    deltas = np.mean(resampled[: len(runs_a)], axis=0) - np.mean(resampled[len(runs_a) :], axis=0)
     deltas = deltas[np.isfinite(deltas)]
     tails = [100 * (1 - confidence) / 2, 100 * (1 + confidence) / 2]
     low, high = np.percentile(deltas, tails) if len(deltas) else (np.nan, np.nan)
     extreme = int(np.sum(np.abs(deltas - delta) >= abs(delta) - 1e-12))
-    return {
+    out = {
         "metric": name,
         "a": score_a,
         "b": score_b,
@@ -334,6 +356,9 @@ def paired_bootstrap(
         "seed": seed,
         "confidence": confidence,
     }
+    if len(runs_a) > 1 or len(runs_b) > 1:
+        out.update(a_runs=a_runs, b_runs=b_runs)
+    return out
 
 
 # --------------------------------------------------------------------------- agreement

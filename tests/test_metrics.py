@@ -18,6 +18,7 @@ from stance.metrics import (
     krippendorff_alpha,
     mcnemar_exact,
     paired_bootstrap,
+    paired_bootstrap_seeds,
     pairwise_cohen_kappa,
     per_label_agreement,
 )
@@ -94,6 +95,11 @@ def _noisy(n: int, accuracy: float, seed: int) -> tuple[list[str], list[str]]:
     gold = rng.choice(["neg", "neu", "pos"], n, p=[0.5, 0.3, 0.2])
     pred = np.where(rng.random(n) < accuracy, gold, rng.choice(["neg", "neu", "pos"], n))
     return gold.tolist(), pred.tolist()
+
+
+def _noisy_pred(gold: list[str], accuracy: float, seed: int) -> list[str]:
+    rng = np.random.default_rng(seed)
+    return np.where(rng.random(len(gold)) < accuracy, gold, rng.choice(["neg", "neu", "pos"], len(gold))).tolist()
 
 
 def test_bootstrap_point_matches_classification_metrics():
@@ -194,6 +200,29 @@ def test_paired_bootstrap_is_seeded_and_symmetric():
     assert ba["delta"] == pytest.approx(-ab["delta"])
     assert ba["p_value"] == pytest.approx(ab["p_value"])
     assert 0 < ab["p_value"] <= 1
+
+
+def test_paired_bootstrap_of_seeds_compares_the_seed_means():
+    gold, a1 = _noisy(300, 0.7, seed=12)
+    a2, b1, b2 = (_noisy_pred(gold, acc, seed) for acc, seed in ((0.8, 13), (0.5, 14), (0.6, 15)))
+    result = paired_bootstrap_seeds(gold, [a1, a2], [b1, b2], metric="accuracy", n_resamples=400, seed=1)
+    acc = [classification_metrics(gold, p)["accuracy"] for p in (a1, a2, b1, b2)]
+    assert result["a_runs"] == pytest.approx(acc[:2]) and result["b_runs"] == pytest.approx(acc[2:])
+    assert result["delta"] == pytest.approx((acc[0] + acc[1]) / 2 - (acc[2] + acc[3]) / 2)
+    assert result["low"] < result["delta"] < result["high"] and result["p_value"] < 0.01
+
+
+def test_paired_bootstrap_of_one_seed_each_is_the_plain_paired_bootstrap():
+    gold, a = _noisy(120, 0.6, seed=16)
+    b = _noisy_pred(gold, 0.6, seed=17)
+    assert paired_bootstrap_seeds(gold, [a], [b], n_resamples=200, seed=2) == paired_bootstrap(gold, a, b, n_resamples=200, seed=2)
+
+
+def test_paired_bootstrap_of_seeds_needs_runs_of_the_same_items():
+    with pytest.raises(InputError):
+        paired_bootstrap_seeds(GOLD, [PRED], [])
+    with pytest.raises(InputError):
+        paired_bootstrap_seeds(GOLD, [PRED], [PRED[:-1]])
 
 
 # --------------------------------------------------------------------------- agreement
