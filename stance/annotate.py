@@ -70,8 +70,10 @@ from xml.sax.saxutils import quoteattr
 from .errors import InputError
 from .io import (
     atomic_write,
+    check_no_surrogates,
     check_output_dir,
     check_output_file,
+    claim_run_dir,
     csv_cell,
     csv_text,
     iter_jsonl,
@@ -100,6 +102,8 @@ PREDICTION_FIELDS = ("scores", "model", "label_source")
 # where a record's label came from (the ``label_source`` field): set by import, predict and adjudication
 LABEL_SOURCES = ("human", "model", "adjudicated")
 MAX_OFFSET = 2**31 - 1  # an article offset beyond this is no offset
+MAX_ZIP_MEMBER = 2**30  # a doccano export larger than this, unpacked, is no export (a zip bomb)
+AGREE_OUTPUTS = ("agreement.json", "adjudication.jsonl", "gold.jsonl")
 # keys the tools add to a task (or that hold the passage), not part of the statement record
 TOOL_KEYS = ("id", "text", "offset", "record", "entities", "cats", "label", "labels", "relations", "Comments",
              "username", "user", "annotations", "predictions")  # what a model added; never carried into gold
@@ -466,7 +470,7 @@ def _write_csv(output: str | Path, rows: list[dict[str, Any]], label_field: str)
     columns = [*CSV_COLUMNS, label_field, "annotator", "comment", "record"]
     with atomic_write(output) as handle:
         writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
-        writer.writeheader()
+        writer.writerow({c: csv_cell(c) for c in columns})  # the header, guarded as every cell
         for row in rows:
             writer.writerow({k: "" if row.get(k) is None else csv_cell(row[k]) for k in columns})
 
@@ -581,6 +585,10 @@ def read_labelstudio(path: str | Path, label_field: str = "stance") -> Iterator[
         tasks = json.loads(read_text(path))
     except json.JSONDecodeError as err:
         raise InputError(path, f"malformed JSON: {err.msg}", line=err.lineno) from None
+    except RecursionError:
+        raise InputError(path, "malformed JSON: nested too deeply") from None
+    except ValueError as err:  # an integer of thousands of digits
+        raise InputError(path, f"malformed JSON: {str(err)[:120]}") from None
     if isinstance(tasks, dict):
         tasks = [tasks]
     if not isinstance(tasks, list):
@@ -593,6 +601,7 @@ def read_labelstudio(path: str | Path, label_field: str = "stance") -> Iterator[
         if not isinstance(task, dict) or not isinstance(task.get("data"), dict):
             raise InputError(path, f"{where}: expected an object with 'data'", field="data")
         try:
+            check_no_surrogates(task, path, None)
             record, passage = _task_record(task["data"], path, None)
         except InputError as err:
             raise InputError(path, f"{where}: {err.message}", field=err.field) from None
@@ -692,6 +701,9 @@ def _read_doccano_zip(path: Path, label_field: str) -> Iterator[Annotation]:
     with archive:
         for name in sorted(n for n in archive.namelist() if n.endswith((".jsonl", ".json"))):
             member = f"{path}!{name}"
+            if archive.getinfo(name).file_size > MAX_ZIP_MEMBER:
+                raise InputError(path, f"{name} unpacks to {archive.getinfo(name).file_size} bytes; too large "
+                                       "for an annotation export")
             try:
                 data = archive.read(name)
             except (zipfile.BadZipFile, OSError, EOFError, ValueError) as err:  # bad CRC, truncated, encrypted
@@ -1005,6 +1017,7 @@ def agreement_files(inputs: list[str], output_dir: str, label_field: str = "stan
     field are kept and used for gold (see the module docstring). Returns the agreement statistics.
     """
     out = check_output_dir(output_dir, inputs=[p for p in inputs if Path(p).exists()])
+    claim_run_dir(out, "agree", AGREE_OUTPUTS, reuse=True, dry_run=True)  # its own folder, or a new one
     records = load_annotations(inputs, label_field)
     result = agreement(records, label_field)
     adjudication_path = out / "adjudication.jsonl"
@@ -1022,6 +1035,7 @@ def agreement_files(inputs: list[str], output_dir: str, label_field: str = "stan
     result["n_gold"] = len(gold)
     result["inputs"] = [str(p) for p in inputs]
     with write_group():
+        claim_run_dir(out, "agree", AGREE_OUTPUTS, reuse=True)
         write_json(out / "agreement.json", result)
         write_jsonl(adjudication_path, rows)
         write_jsonl(out / "gold.jsonl", gold)

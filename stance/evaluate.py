@@ -287,7 +287,7 @@ def evaluate_files(
     _check_bootstrap(n_bootstrap)
     if output_dir is not None:
         check_output_dir(output_dir, inputs=[gold, pred])
-        claim_run_dir(output_dir, "evaluate", EVALUATE_OUTPUTS, overwrite=True, dry_run=True)
+        claim_run_dir(output_dir, "evaluate", EVALUATE_OUTPUTS, reuse=True, dry_run=True)
     metrics = _evaluate(
         _read_file(gold, label_field),
         _read_file(pred, pred_label_field),
@@ -308,7 +308,7 @@ def write_outputs(metrics: Mapping[str, Any], output_dir: str | Path) -> None:
 
     out = Path(output_dir)
     with write_group():  # all three, or none
-        claim_run_dir(out, "evaluate", EVALUATE_OUTPUTS, overwrite=True)
+        claim_run_dir(out, "evaluate", EVALUATE_OUTPUTS, reuse=True)
         plot_confusion(
             metrics["confusion"]["matrix"], metrics["confusion"]["labels"], out / "confusion.png",
             title=f"{Path(metrics['pred']).name} (n={metrics['n']})",
@@ -355,7 +355,7 @@ def compare_files(
     _check_seed(seed)
     if output_dir is not None:
         check_output_dir(output_dir, inputs=[gold, *preds])
-        claim_run_dir(output_dir, "compare", COMPARE_OUTPUTS, overwrite=True, dry_run=True)
+        claim_run_dir(output_dir, "compare", COMPARE_OUTPUTS, reuse=True, dry_run=True)
     pred_label_field = pred_label_field or label_field
     alias = dict(label_alias or {})
     gold_side = _read_file(gold, label_field)
@@ -389,7 +389,7 @@ def compare_files(
     })
     if output_dir is not None:
         with write_group():
-            claim_run_dir(output_dir, "compare", COMPARE_OUTPUTS, overwrite=True)
+            claim_run_dir(output_dir, "compare", COMPARE_OUTPUTS, reuse=True)
             write_json(Path(output_dir) / "comparison.json", result)
         log.info("wrote comparison.json to %s", output_dir)
     return result

@@ -232,7 +232,7 @@ def evaluate_extraction_files(gold: str, pred: str, output_dir: str | None = Non
     ``metrics.json`` into ``output_dir`` (atomically) when given."""
     if output_dir is not None:
         check_output_dir(output_dir, inputs=[gold, pred])
-        claim_run_dir(output_dir, "evaluate", ("metrics.json",), overwrite=True, dry_run=True)
+        claim_run_dir(output_dir, "evaluate", ("metrics.json",), reuse=True, dry_run=True)
     gold_rows = read_extraction_file(gold)
     pred_rows = read_extraction_file(pred)
     gold_docs = {str(r["doc_id"]) for r in gold_rows}
@@ -245,7 +245,7 @@ def evaluate_extraction_files(gold: str, pred: str, output_dir: str | None = Non
     metrics["pred"] = str(pred)
     if output_dir is not None:
         with write_group():
-            claim_run_dir(output_dir, "evaluate", ("metrics.json",), overwrite=True)
+            claim_run_dir(output_dir, "evaluate", ("metrics.json",), reuse=True)
             write_json(Path(output_dir) / "metrics.json", metrics)
         log.info("wrote %s", Path(output_dir) / "metrics.json")
     return metrics

@@ -239,6 +239,10 @@ class StanceClassifier:
                     saved = json.loads((local / STANCE_CONFIG).read_text(encoding="utf-8"))
                 except json.JSONDecodeError as err:
                     raise InputError(local / STANCE_CONFIG, f"malformed JSON: {err.msg}", line=err.lineno) from None
+                except (ValueError, RecursionError) as err:
+                    raise InputError(local / STANCE_CONFIG, f"malformed JSON: {str(err)[:120]}") from None
+                if not isinstance(saved, dict):
+                    raise InputError(local / STANCE_CONFIG, "expected a JSON object")
         elif _looks_like_path(str(name_or_path)):
             raise InputError(local, "model folder not found")
         else:
@@ -249,7 +253,11 @@ class StanceClassifier:
             if labels is not None and list(labels) != saved_labels:
                 raise StanceError(f"{local}: model was trained with labels {saved_labels}, not {list(labels)}")
             labels = saved_labels
-            enc = InputEncoding(**saved["encoding"])
+            try:
+                enc = InputEncoding(**saved["encoding"])
+            except (KeyError, TypeError) as err:
+                raise InputError(local / STANCE_CONFIG, f"not an input encoding: {str(err)[:120]}",
+                                 field="encoding") from None
         else:
             if not labels:
                 raise StanceError(f"{name_or_path}: a new classification head needs labels=[...]")

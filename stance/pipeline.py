@@ -219,8 +219,8 @@ def _claim(out: Path, key: str, *, overwrite: bool) -> None:
     if marker is not None and marker.get("command") == "run" and not same and not overwrite:
         raise InputError(out, "--output holds a run of other inputs, model, parties or options (compared by "
                               "content); pass --overwrite to replace it, or name another folder")
-    claim_run_dir(out, "run", RUN_OUTPUTS, overwrite=overwrite and not same, reuse=same)
-    if same:
+    claim_run_dir(out, "run", RUN_OUTPUTS, overwrite=overwrite, reuse=same and not overwrite)
+    if same and not overwrite:
         log.info("resuming the run in %s", out)
     (out / COMPLETE).unlink(missing_ok=True)
 

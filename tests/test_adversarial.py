@@ -679,3 +679,27 @@ def test_compare_refuses_output_over_its_input_and_negative_bootstrap(capsys, de
             "--pred", desk / "gold.jsonl", "--output", desk, expect=("gold.jsonl", "input"))
     refused(capsys, desk, "compare", "--gold", desk / "gold.jsonl", "--pred", desk / "gold.jsonl",
             "--pred", desk / "gold.jsonl", "--output", tmp_path / "c", "--bootstrap", "-1", expect=("--bootstrap",))
+
+
+def test_annotate_agree_refuses_a_folder_of_the_users(capsys, tmp_path, desk):
+    a, b = tmp_path / "alice.jsonl", tmp_path / "bob.jsonl"
+    a.write_text(jsonl(rec(1, stance="neutral", annotator="alice")), encoding="utf-8")
+    b.write_text(jsonl(rec(1, stance="negative", annotator="bob")), encoding="utf-8")
+    refused(capsys, desk, "annotate", "agree", "--input", a, b, "--output", desk, expect=(str(desk), "not empty"))
+
+
+def test_labelstudio_export_with_a_huge_integer_is_one_line(capsys, tmp_path):
+    export = tmp_path / "export.json"
+    export.write_text('[{"data": {"text": "Talks.", "doc_id": "d1", "statement_id": "1", "n": ' + "7" * 5000 + "}}]",
+                      encoding="utf-8")
+    refused(capsys, tmp_path, "annotate", "import", "--input", export, "--output", tmp_path / "g.jsonl",
+            expect=("export.json", "malformed JSON"))
+
+
+def test_run_overwrite_with_the_same_inputs_starts_again(capsys, desk, model, tmp_path):
+    out = tmp_path / "run"
+    assert cli(capsys, *run_argv(desk / "a1.txt", model, out))[0] == 0
+    part = out / "parts" / "part-000000.jsonl"
+    part.write_text("", encoding="utf-8")  # as if damaged: --overwrite must not reuse it
+    assert cli(capsys, *run_argv(desk / "a1.txt", model, out, "--overwrite"))[0] == 0
+    assert part.read_text(encoding="utf-8").strip()
