@@ -139,8 +139,11 @@ def test_run_output_dot_is_refused(capsys, desk, model, monkeypatch):
 
 
 def test_run_output_home_is_refused(capsys, desk, model, tmp_path, monkeypatch):
+    article = tmp_path / "elsewhere" / "a1.txt"
+    article.parent.mkdir()
+    article.write_text(ARTICLE, encoding="utf-8")
     monkeypatch.setenv("HOME", str(desk))
-    refused(capsys, desk, *run_argv(tmp_path / "in.txt", model, desk, "--overwrite"), expect=("home",))
+    refused(capsys, desk, *run_argv(article, model, desk, "--overwrite"), expect=("a home folder",))
 
 
 def test_run_output_root_is_refused_without_touching_it(capsys, desk, model):
