@@ -217,8 +217,8 @@ def _claim(out: Path, key: str, *, overwrite: bool) -> None:
     # a run folder without run.json yet: another shard of this run has just claimed it
     same = previous.get("key") == key if isinstance(previous, dict) else marker is not None
     if marker is not None and marker.get("command") == "run" and not same and not overwrite:
-        raise InputError(out, "--output holds a run of other inputs, model, parties or options (compared by "
-                              "content); pass --overwrite to replace it, or name another folder")
+        raise InputError(out, "--output holds another run (other articles, model, parties or options, compared "
+                              "by content); pass --overwrite to replace it, or name another folder")
     claim_run_dir(out, "run", RUN_OUTPUTS, overwrite=overwrite, reuse=same and not overwrite)
     if same and not overwrite:
         log.info("resuming the run in %s", out)

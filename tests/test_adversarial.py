@@ -706,3 +706,28 @@ def test_run_overwrite_with_the_same_inputs_starts_again(capsys, desk, model, tm
     part.write_text("", encoding="utf-8")  # as if damaged: --overwrite must not reuse it
     assert cli(capsys, *run_argv(desk / "a1.txt", model, out, "--overwrite"))[0] == 0
     assert part.read_text(encoding="utf-8").strip()
+
+
+def test_resume_config_check_names_each_changed_key_in_turn(tmp_path, train_config):
+    import yaml
+
+    from stance.config import load_config, save_config
+    from stance.errors import InputError
+    from stance.train import RESUME_FREE_KEYS, _flat, check_resume_config
+
+    config = load_config(train_config)
+    save_config(config, tmp_path / "config.yaml")
+    check_resume_config(tmp_path, config)  # the same config resumes
+    keys = [k for k in _flat(config.to_dict()) if k not in RESUME_FREE_KEYS]
+    assert len(keys) > 30
+    for key in keys:
+        saved = config.to_dict()
+        node = saved
+        *parents, leaf = key.split(".")
+        for part in parents:
+            node = node[part]
+        node[leaf] = f"changed {node[leaf]!r}"
+        (tmp_path / "config.yaml").write_text(yaml.safe_dump(saved), encoding="utf-8")
+        with pytest.raises(InputError) as info:
+            check_resume_config(tmp_path, config)
+        assert info.value.field == key and "--resume" in str(info.value), key
