@@ -313,7 +313,10 @@ def load_yaml(text: str, path: str | Path | None) -> Any:
                                                   "in this file", event.start_mark)
             return super().compose_node(parent, index)
 
-    return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
+    try:
+        return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
+    except RecursionError:
+        raise yaml.YAMLError("nested too deeply") from None
 
 
 def write_text(path: str | Path, text: str) -> None:

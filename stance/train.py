@@ -40,6 +40,7 @@ from .hardware import cpu_name, device_name, resolve_precision
 from .io import (
     check_output_dir,
     claim_run_dir,
+    load_yaml,
     remove_owned,
     remove_stale_temporaries,
     run_marker,
@@ -191,7 +192,7 @@ def check_resume_config(path: Path, config: Config) -> None:
 
     saved_path = path / "config.yaml"
     try:
-        saved = _flat(yaml.safe_load(saved_path.read_text(encoding="utf-8")) or {})
+        saved = _flat(load_yaml(saved_path.read_text(encoding="utf-8"), saved_path) or {})
     except (OSError, ValueError, yaml.YAMLError) as err:
         raise InputError(saved_path, f"cannot read the saved config of the run to resume: {err}") from None
     new = _flat(config.to_dict())

@@ -731,3 +731,9 @@ def test_resume_config_check_names_each_changed_key_in_turn(tmp_path, train_conf
         with pytest.raises(InputError) as info:
             check_resume_config(tmp_path, config)
         assert info.value.field == key and "--resume" in str(info.value), key
+
+
+def test_a_config_nested_100k_deep_is_one_line(capsys, tmp_path):
+    config = tmp_path / "deep.yaml"
+    config.write_text("labels: " + "[" * 100_000 + "]" * 100_000 + "\n", encoding="utf-8")
+    refused(capsys, tmp_path, "train", config, "--output", tmp_path / "run", expect=("deep.yaml", "YAML"))
