@@ -68,7 +68,22 @@ from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from .errors import InputError
-from .io import atomic_write, iter_jsonl, parse_json_line, read_text, write_json, write_jsonl, write_text
+from .io import (
+    atomic_write,
+    check_no_surrogates,
+    check_output_dir,
+    check_output_file,
+    claim_run_dir,
+    csv_cell,
+    csv_text,
+    iter_jsonl,
+    parse_json_line,
+    read_text,
+    write_group,
+    write_json,
+    write_jsonl,
+    write_text,
+)
 from .schema import Statement, statement_key, validate_statement
 
 log = logging.getLogger(__name__)
@@ -83,7 +98,12 @@ SPANS = {
     "CUE": ("cue_start", "cue_end", "cue"),
 }
 SPAN_COLOURS = {"CONTENT": "#ffd966", "SPEAKER": "#9fc5e8", "CUE": "#b6d7a8"}
-PREDICTION_FIELDS = ("scores", "model")
+PREDICTION_FIELDS = ("scores", "model", "label_source")
+# where a record's label came from (the ``label_source`` field): set by import, predict and adjudication
+LABEL_SOURCES = ("human", "model", "adjudicated")
+MAX_OFFSET = 2**31 - 1  # an article offset beyond this is no offset
+MAX_ZIP_MEMBER = 2**30  # a doccano export larger than this, unpacked, is no export (a zip bomb)
+AGREE_OUTPUTS = ("agreement.json", "adjudication.jsonl", "gold.jsonl")
 # keys the tools add to a task (or that hold the passage), not part of the statement record
 TOOL_KEYS = ("id", "text", "offset", "record", "entities", "cats", "label", "labels", "relations", "Comments",
              "username", "user", "annotations", "predictions")  # what a model added; never carried into gold
@@ -260,14 +280,29 @@ def load_articles(paths: Sequence[str | Path]) -> dict[str, str]:
     return articles
 
 
-def _find_articles(records: Sequence[Statement], input_path: Path) -> dict[str, str]:
-    """``<doc_id>.txt`` files beside the statements file (how ``stance extract`` inputs usually sit)."""
+def _find_articles(records: Sequence[tuple[int, Statement]], input_path: Path) -> dict[str, str]:
+    """``<doc_id>.txt`` files beside the statements file (how ``stance extract`` inputs usually sit).
+
+    A doc_id is a name, never a path: one with a folder separator, ``..``, a NUL or a leading ``.`` is
+    refused (it would read a file outside the folder: ``../secret/api_keys``)."""
     found: dict[str, str] = {}
-    for doc_id in {str(r["doc_id"]) for r in records}:
+    for lineno, record in records:
+        doc_id = str(record["doc_id"])
+        if doc_id in found:
+            continue
+        if not _plain_name(doc_id):
+            raise InputError(input_path, f"doc_id {doc_id[:100]!r} is not a plain file name (a folder separator, "
+                             "'..', NUL or a leading '.'); give the articles with --articles", line=lineno,
+                             field="doc_id")
         candidate = input_path.parent / f"{doc_id}.txt"
         if candidate.is_file():
             found[doc_id] = read_text(candidate)
     return found
+
+
+def _plain_name(name: str) -> bool:
+    return bool(name) and not name.startswith(".") and not any(c in name for c in "/\\\0") and \
+        Path(name).name == name and not Path(name).is_absolute()
 
 
 # --------------------------------------------------------------------------- export
@@ -288,11 +323,16 @@ def export_file(
     """
     _check_format(fmt)
     input_path = Path(input)
-    records = []  # as written (validated, but without the fields validation derives)
+    sources = [input_path, *map(Path, articles or [])]
+    check_output_file(output, inputs=sources)
+    if fmt == "labelstudio":
+        check_output_file(labelstudio_config_path(output), inputs=sources)
+    numbered = []  # as written (validated, but without the fields validation derives)
     for lineno, obj in iter_jsonl(input_path):
         validate_statement(obj, path=input_path, line=lineno, label_field=label_field)
-        records.append(obj)
-    texts = load_articles(articles) if articles else _find_articles(records, input_path)
+        numbered.append((lineno, obj))
+    records = [obj for _, obj in numbered]
+    texts = load_articles(articles) if articles else _find_articles(numbered, input_path)
     missing = sorted({str(r["doc_id"]) for r in records} - set(texts))
     if missing and any(r.get("start") is not None for r in records):
         log.info("no article text for %d document(s) (e.g. %s): passages are the statements' context",
@@ -302,15 +342,16 @@ def export_file(
         _task(record, build_passage(record, texts.get(str(record["doc_id"])), context_lines), label_field)
         for record in records
     ]
-    if fmt == "labelstudio":
-        with atomic_write(output) as handle:
-            json.dump([_labelstudio_task(t, label_field) for t in tasks], handle, ensure_ascii=False, indent=1)
-            handle.write("\n")
-        write_text(labelstudio_config_path(output), labelstudio_config(choices, label_field))
-    elif fmt == "doccano":
-        write_jsonl(output, (_doccano_task(t) for t in tasks))
-    else:
-        _write_csv(output, [_csv_row(t, label_field) for t in tasks], label_field)
+    with write_group():  # the tasks and their labeling config: both, or neither
+        if fmt == "labelstudio":
+            with atomic_write(output) as handle:
+                json.dump([_labelstudio_task(t, label_field) for t in tasks], handle, ensure_ascii=False, indent=1)
+                handle.write("\n")
+            write_text(labelstudio_config_path(output), labelstudio_config(choices, label_field))
+        elif fmt == "doccano":
+            write_jsonl(output, (_doccano_task(t) for t in tasks))
+        else:
+            _write_csv(output, [_csv_row(t, label_field) for t in tasks], label_field)
     log.info("wrote %d %s tasks to %s", len(tasks), fmt, output)
     return len(tasks)
 
@@ -349,16 +390,28 @@ def _labels_in(records: Sequence[Statement], label_field: str) -> list[str]:
 def _task(record: Statement, passage: Passage, label_field: str) -> dict[str, Any]:
     """The tool-neutral task: passage, spans, the model's label, and the record to round-trip."""
     scores = record.get("scores") or {}
-    predicted = record.get(label_field)
+    label = record.get(label_field) if isinstance(record.get(label_field), str) else None
     kept = {k: v for k, v in record.items() if k not in PREDICTION_FIELDS and k != label_field}
+    human = label is not None and label_source(record) != "model"
     return {
         "passage": passage,
         "spans": passage_spans(record, passage),
-        "predicted": predicted if isinstance(predicted, str) else None,
-        "confidence": scores.get(predicted) if isinstance(predicted, str) else None,
+        "predicted": None if human else label,
+        "confidence": scores.get(label) if label is not None and not human else None,
+        "human": label if human else None,
+        "annotator": str(record.get("annotator") or "gold") if human else None,
         "model": record.get("model"),
         "record": kept,
     }
+
+
+def label_source(record: Statement) -> str:
+    """Where a record's label came from: its ``label_source`` field; a file written before the field
+    existed: ``model`` when the record has ``scores`` (a prediction), else ``human`` (a gold file)."""
+    source = record.get("label_source")
+    if source in LABEL_SOURCES:
+        return source
+    return "model" if record.get("scores") else "human"
 
 
 def _display(record: Statement) -> dict[str, Any]:
@@ -383,6 +436,10 @@ def _labelstudio_task(task: dict[str, Any], label_field: str) -> dict[str, Any]:
     if task["predicted"] is not None:
         result.append({"id": "label", "from_name": label_field, "to_name": "text", "type": "choices",
                        "value": {"choices": [task["predicted"]]}})
+    if task["human"] is not None:  # a hand label is an annotation, not a model's suggestion
+        out["annotations"] = [{"completed_by": task["annotator"], "result": [
+            {"id": "label", "from_name": label_field, "to_name": "text", "type": "choices",
+             "value": {"choices": [task["human"]]}}]}]
     if result:
         prediction: dict[str, Any] = {"model_version": task["model"] or "stance", "result": result}
         if task["confidence"] is not None:
@@ -393,8 +450,8 @@ def _labelstudio_task(task: dict[str, Any], label_field: str) -> dict[str, Any]:
 
 def _doccano_task(task: dict[str, Any]) -> dict[str, Any]:
     passage: Passage = task["passage"]
-    out = {"text": passage.text, "entities": [list(s) for s in task["spans"]],
-           "cats": [task["predicted"]] if task["predicted"] else []}
+    label = task["human"] or task["predicted"]
+    out = {"text": passage.text, "entities": [list(s) for s in task["spans"]], "cats": [label] if label else []}
     out.update({"offset": passage.offset, **_display(task["record"]), "record": task["record"]})
     return out
 
@@ -404,7 +461,7 @@ def _csv_row(task: dict[str, Any], label_field: str) -> dict[str, Any]:
     row = {column: record.get(column) for column in CSV_COLUMNS}
     row.update(passage=passage.text, passage_offset=passage.offset, predicted=task["predicted"],
                confidence=task["confidence"], target=_display(record)["target"])
-    row.update({label_field: "", "annotator": "", "comment": "",
+    row.update({label_field: task["human"] or "", "annotator": task["annotator"] or "", "comment": "",
                 "record": json.dumps(record, ensure_ascii=False)})
     return row
 
@@ -413,9 +470,9 @@ def _write_csv(output: str | Path, rows: list[dict[str, Any]], label_field: str)
     columns = [*CSV_COLUMNS, label_field, "annotator", "comment", "record"]
     with atomic_write(output) as handle:
         writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
-        writer.writeheader()
+        writer.writerow({c: csv_cell(c) for c in columns})  # the header, guarded as every cell
         for row in rows:
-            writer.writerow({k: "" if row.get(k) is None else row[k] for k in columns})
+            writer.writerow({k: "" if row.get(k) is None else csv_cell(row[k]) for k in columns})
 
 
 def _check_format(fmt: str) -> None:
@@ -447,6 +504,7 @@ def import_files(inputs: list[str], output: str, fmt: str, label_field: str = "s
     _check_format(fmt)
     if not inputs:
         raise InputError(None, "no input files", field="input")
+    check_output_file(output, inputs=inputs)
     readers = {"labelstudio": read_labelstudio, "doccano": read_doccano, "csv": read_csv}
     records: list[Statement] = []
     seen: dict[tuple[str, str, str], str] = {}
@@ -459,8 +517,12 @@ def import_files(inputs: list[str], output: str, fmt: str, label_field: str = "s
             record = apply_spans(ann.record, ann.passage, ann.spans or [], path=ann.path, line=ann.line)
             if record.get("text") is None and record.get("content") is None:
                 record["text"] = ann.passage.text  # a task built by hand: the passage is the statement
+            unchanged = ann.record.get(label_field) == ann.label
             record[label_field] = ann.label
+            record["label_source"] = "adjudicated" if unchanged and ann.record.get("label_source") == "adjudicated" \
+                else "human"
             record["annotator"] = ann.annotator
+            _check_offsets(record, ann.path, ann.line)
             if ann.comment:
                 record["comment"] = ann.comment
             record = validate_statement(record, path=ann.path, line=ann.line, label_field=label_field)
@@ -483,6 +545,18 @@ def import_files(inputs: list[str], output: str, fmt: str, label_field: str = "s
     return n
 
 
+def _check_offsets(record: Statement, path: str | Path, line: int | None) -> None:
+    """Article offsets of an imported record: integers in [0, 2**31) (refused here, not later at evaluate)."""
+    for start_f, end_f, _ in SPANS.values():
+        for field in (start_f, end_f):
+            value = record.get(field)
+            if value is None:
+                continue
+            if _int(value) is None or not 0 <= value <= MAX_OFFSET:
+                raise InputError(path, f"expected an article offset in [0, {MAX_OFFSET}], got {str(value)[:40]}",
+                                 line=line, field=field)
+
+
 def _task_record(data: dict[str, Any], path: str | Path, line: int | None) -> tuple[Statement, Passage]:
     """The original record and passage of an exported task (``data`` of Label Studio, a doccano line)."""
     record = data.get("record")
@@ -499,8 +573,9 @@ def _task_record(data: dict[str, Any], path: str | Path, line: int | None) -> tu
     if not isinstance(text, str):
         raise InputError(path, "task has no text", line=line, field="text")
     offset = data.get("offset")
-    if offset is not None and _int(offset) is None:
-        raise InputError(path, f"expected an integer offset, got {offset!r}", line=line, field="offset")
+    if offset is not None and (_int(offset) is None or not 0 <= offset <= MAX_OFFSET):
+        raise InputError(path, f"expected an integer offset in [0, {MAX_OFFSET}], got {str(offset)[:40]}",
+                         line=line, field="offset")
     return record, Passage(text, offset)
 
 
@@ -510,6 +585,10 @@ def read_labelstudio(path: str | Path, label_field: str = "stance") -> Iterator[
         tasks = json.loads(read_text(path))
     except json.JSONDecodeError as err:
         raise InputError(path, f"malformed JSON: {err.msg}", line=err.lineno) from None
+    except RecursionError:
+        raise InputError(path, "malformed JSON: nested too deeply") from None
+    except ValueError as err:  # an integer of thousands of digits
+        raise InputError(path, f"malformed JSON: {str(err)[:120]}") from None
     if isinstance(tasks, dict):
         tasks = [tasks]
     if not isinstance(tasks, list):
@@ -522,16 +601,24 @@ def read_labelstudio(path: str | Path, label_field: str = "stance") -> Iterator[
         if not isinstance(task, dict) or not isinstance(task.get("data"), dict):
             raise InputError(path, f"{where}: expected an object with 'data'", field="data")
         try:
+            check_no_surrogates(task, path, None)
             record, passage = _task_record(task["data"], path, None)
         except InputError as err:
             raise InputError(path, f"{where}: {err.message}", field=err.field) from None
         annotations = task.get("annotations", task.get("completions")) or []
+        if not isinstance(annotations, list):
+            raise InputError(path, f"{where}: expected a list of annotations, got {type(annotations).__name__}",
+                             field="annotations")
         if not annotations:
             yield Annotation(record, passage, "", None, None, str(path), None)
         for ann in annotations:
             if not isinstance(ann, dict) or ann.get("was_cancelled"):
                 continue
-            label, spans, comment = _labelstudio_result(ann.get("result") or [], label_field, path, where)
+            result = ann.get("result") or []
+            if not isinstance(result, list):
+                raise InputError(path, f"{where}: expected a list of results, got {type(result).__name__}",
+                                 field="result")
+            label, spans, comment = _labelstudio_result(result, label_field, path, where)
             yield Annotation(record, passage, _labelstudio_user(ann), label, spans, str(path), None, comment)
 
 
@@ -575,21 +662,25 @@ def _labelstudio_result(
             raise InputError(path, f"{where}: a result item is not an object", field="result")
         value = item.get("value") or {}
         kind = item.get("type")
+        if not isinstance(value, dict):
+            raise InputError(path, f"{where}: a result's value must be an object, got {type(value).__name__}",
+                             field="value")
         if kind == "choices" and (item.get("from_name") == label_field or len(choices) == 1):
             picked = value.get("choices") or []
-            if len(picked) != 1 or not isinstance(picked[0], str):
+            if not isinstance(picked, list) or len(picked) != 1 or not isinstance(picked[0], str):
                 raise InputError(path, f"{where}: expected one {label_field} choice, got {picked!r}",
                                  field=label_field)
             label = picked[0]
         elif kind == "labels":
             names = value.get("labels") or []
             start, end = value.get("start"), value.get("end")
-            if len(names) != 1 or _int(start) is None or _int(end) is None:
+            if not isinstance(names, list) or len(names) != 1 or not isinstance(names[0], str) or _int(start) is None or _int(end) is None:
                 raise InputError(path, f"{where}: a span needs one label and integer start/end, got {value!r}",
                                  field="labels")
             spans.append((start, end, names[0]))
         elif kind == "textarea":
-            comment = " ".join(value.get("text") or []) or None
+            text = value.get("text") or []
+            comment = " ".join(t for t in (text if isinstance(text, list) else [text]) if isinstance(t, str)) or None
     return label, (spans or None), comment
 
 
@@ -610,7 +701,18 @@ def _read_doccano_zip(path: Path, label_field: str) -> Iterator[Annotation]:
     with archive:
         for name in sorted(n for n in archive.namelist() if n.endswith((".jsonl", ".json"))):
             member = f"{path}!{name}"
-            text = archive.read(name).decode("utf-8-sig")
+            if archive.getinfo(name).file_size > MAX_ZIP_MEMBER:
+                raise InputError(path, f"{name} unpacks to {archive.getinfo(name).file_size} bytes; too large "
+                                       "for an annotation export")
+            try:
+                data = archive.read(name)
+            except (zipfile.BadZipFile, OSError, EOFError, ValueError) as err:  # bad CRC, truncated, encrypted
+                raise InputError(path, f"cannot read {name} from the zip: {str(err)[:120]}") from None
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError as err:
+                line = data[: err.start].count(b"\n") + 1
+                raise InputError(member, f"invalid UTF-8 at byte {err.start}", line=line) from None
             lines = ((i, parse_json_line(line, member, i)) for i, line in enumerate(text.splitlines(), 1) if line.strip())
             yield from _doccano_lines(lines, member, Path(name).stem, label_field)
 
@@ -621,8 +723,16 @@ def _doccano_lines(
     for lineno, obj in lines:
         record, passage = _task_record(obj, path, lineno)
         spans: list[tuple[int, int, str]] = []
-        cats: list[str] = list(obj.get("cats") or [])
-        for item in obj.get("entities", obj.get("label", obj.get("labels"))) or []:
+        raw_cats = obj.get("cats") or []
+        if not isinstance(raw_cats, list) or not all(isinstance(c, str) for c in raw_cats):
+            raise InputError(path, f"expected a list of category names, got {str(raw_cats)[:80]}", line=lineno,
+                             field="cats")
+        cats: list[str] = list(raw_cats)
+        items = obj.get("entities", obj.get("label", obj.get("labels"))) or []
+        if not isinstance(items, list):
+            raise InputError(path, f"expected a list of spans, got {type(items).__name__}", line=lineno,
+                             field="entities")
+        for item in items:
             if isinstance(item, str):  # a text-classification export: "label": ["neutral"]
                 cats.append(item)
             elif isinstance(item, dict):  # relation-style export
@@ -638,7 +748,8 @@ def _doccano_lines(
             raise InputError(path, f"several {label_field} categories {cats}; expected one", line=lineno,
                              field="cats")
         user = obj.get("username", obj.get("user"))
-        comments = [c for c in obj.get("Comments") or [] if isinstance(c, str)]
+        raw_comments = obj.get("Comments") or []
+        comments = [c for c in raw_comments if isinstance(c, str)] if isinstance(raw_comments, list) else []
         yield Annotation(record, passage, str(user) if user not in (None, "") else default_user,
                          cats[0] if cats else None, spans or None, str(path), lineno,
                          " ".join(comments) or None)
@@ -648,14 +759,20 @@ def read_csv(path: str | Path, label_field: str = "stance") -> Iterator[Annotati
     """Annotations from the exported CSV, filled in: the label column, optionally ``annotator``."""
     path = Path(path)
     reader = csv.DictReader(io.StringIO(read_text(path), newline=""))
+    if reader.fieldnames is not None:  # undo the formula guard of the export (a leading ')
+        reader.fieldnames = [csv_text(name) or "" for name in reader.fieldnames]
     needed = {"doc_id", "statement_id", "passage", label_field}
     if reader.fieldnames is None or not needed <= set(reader.fieldnames):
         raise InputError(path, f"CSV needs the columns {sorted(needed)}; found {reader.fieldnames}", line=1)
-    for lineno, row in enumerate(reader, start=2):
+    for lineno, raw in enumerate(reader, start=2):
+        row = {k: csv_text(v) for k, v in raw.items() if isinstance(k, str)}
         try:
             record = json.loads(row["record"]) if row.get("record") else {}
-        except json.JSONDecodeError as err:
-            raise InputError(path, f"malformed JSON: {err.msg}", line=lineno, field="record") from None
+        except (json.JSONDecodeError, RecursionError, ValueError) as err:
+            raise InputError(path, f"malformed JSON: {getattr(err, 'msg', 'not valid JSON')}", line=lineno,
+                             field="record") from None
+        if not isinstance(record, dict):
+            raise InputError(path, "expected a JSON object", line=lineno, field="record")
         record.update(doc_id=row["doc_id"], statement_id=row["statement_id"])
         offset = _csv_int(row.get("passage_offset"), path, lineno, "passage_offset")
         passage = Passage(row["passage"], offset)
@@ -675,9 +792,12 @@ def _csv_int(value: str | None, path: Path, line: int, field: str) -> int | None
     if value is None or not value.strip():
         return None
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
-        raise InputError(path, f"expected an integer, got {value!r}", line=line, field=field) from None
+        raise InputError(path, f"expected an integer, got {value[:40]!r}", line=line, field=field) from None
+    if not 0 <= number <= MAX_OFFSET:
+        raise InputError(path, f"expected an offset in [0, {MAX_OFFSET}], got {value[:40]}", line=line, field=field)
+    return number
 
 
 def _csv_span(
@@ -861,6 +981,7 @@ def gold_from_adjudication(
         record = {k: v for k, v in chosen.items() if k not in ("annotator", "comment")}
         record[label_field] = label
         record["gold_status"] = "adjudicated" if row.get("adjudicated") else row["status"]
+        record["label_source"] = "adjudicated" if row.get("adjudicated") else "human"
         record["annotator_labels"] = row["labels"]
         gold.append(record)
     if unsettled:
@@ -895,9 +1016,10 @@ def agreement_files(inputs: list[str], output_dir: str, label_field: str = "stan
     If ``output_dir/adjudication.jsonl`` exists, the labels a person filled into its ``adjudicated``
     field are kept and used for gold (see the module docstring). Returns the agreement statistics.
     """
+    out = check_output_dir(output_dir, inputs=[p for p in inputs if Path(p).exists()])
+    claim_run_dir(out, "agree", AGREE_OUTPUTS, reuse=True, dry_run=True)  # its own folder, or a new one
     records = load_annotations(inputs, label_field)
     result = agreement(records, label_field)
-    out = Path(output_dir)
     adjudication_path = out / "adjudication.jsonl"
     settled = read_settled(adjudication_path) if adjudication_path.exists() else {}
     known = {statement_key(r) for r in records}
@@ -912,9 +1034,11 @@ def agreement_files(inputs: list[str], output_dir: str, label_field: str = "stan
     result["n_adjudicated"] = sum(1 for row in rows if row["adjudicated"])
     result["n_gold"] = len(gold)
     result["inputs"] = [str(p) for p in inputs]
-    write_json(out / "agreement.json", result)
-    write_jsonl(adjudication_path, rows)
-    write_jsonl(out / "gold.jsonl", gold)
+    with write_group():
+        claim_run_dir(out, "agree", AGREE_OUTPUTS, reuse=True)
+        write_json(out / "agreement.json", result)
+        write_jsonl(adjudication_path, rows)
+        write_jsonl(out / "gold.jsonl", gold)
     kappa = result["mean_cohen_kappa"]
     log.info(
         "%d statements, %d annotators: Krippendorff's alpha %s, Fleiss' kappa %s, mean Cohen's kappa %s; "

@@ -1,7 +1,8 @@
 """The ``stance`` command line. It parses arguments and calls the library; no logic lives here.
 
-Every error the toolkit raises on purpose (:class:`stance.errors.StanceError`) is printed as one
-line on stderr with exit code 2; ``--debug`` shows the traceback instead.
+Every error the toolkit raises on purpose (:class:`stance.errors.StanceError`: bad input, options or
+configs) is printed as one line on stderr with exit code 2; any other exception is a bug of the toolkit,
+printed as one line saying so with exit code 1; ``--debug`` shows the traceback instead.
 """
 from __future__ import annotations
 
@@ -127,7 +128,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
-    result = run_demo(output_dir=args.output, config=args.config, overrides=args.set, overwrite=True)
+    result = run_demo(output_dir=args.output, config=args.config, overrides=args.set, overwrite=True)  # its own earlier demo run only
     print(result["report"])
     return 0
 
@@ -232,7 +233,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("demo", help="the main job: train, evaluate, run the seed article, report")
-    p.add_argument("--output", default="runs/demo")
+    p.add_argument("--output", default="runs/demo",
+                   help="run folder; an earlier demo run there is replaced, any other non-empty folder refused")
     p.add_argument("--config", default=None, help="config (default: configs/demo.yaml)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     _add_common(p)
@@ -257,11 +259,32 @@ def setup_logging(debug: bool = False, quiet: bool = False) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
+# option: (attribute, smallest valid value, largest valid value)
+_NUMERIC_OPTIONS = {
+    "--batch-size": ("batch_size", 1, None),
+    "--bootstrap": ("bootstrap", 0, None),
+    "--seed": ("seed", 0, 2**32 - 1),
+    "--int8-recheck": ("int8_recheck", 0.0, 1.0),
+}
+
+
+def check_options(args: argparse.Namespace) -> None:
+    """Numeric options in their valid range (the library checks them again, whatever calls it)."""
+    for option, (attr, low, high) in _NUMERIC_OPTIONS.items():
+        value = getattr(args, attr, None)
+        if value is None:
+            continue
+        if value < low or (high is not None and value > high):
+            bound = f"between {low} and {high}" if high is not None else f">= {low}"
+            raise StanceError(f"{option} must be {bound}, got {value}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     setup_logging(getattr(args, "debug", False), getattr(args, "quiet", False))
     try:
+        check_options(args)
         return int(args.func(args) or 0)
     except StanceError as err:
         if args.debug:
@@ -273,6 +296,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:  # e.g. `stance evaluate ... | head`
         return 0
+    except OSError as err:  # the machine, not the toolkit: disk full, no permission, a file gone
+        if args.debug:
+            raise
+        where = f"{err.filename}: " if err.filename else ""
+        print(f"error: {where}{err.strerror or err}", file=sys.stderr)
+        return 2
+    except Exception as err:  # a bug of the toolkit, not of the input: say so, in one line
+        if args.debug:
+            raise
+        what = str(err).splitlines()[0][:200] if str(err) else ""
+        print(f"error: internal error ({type(err).__name__}{': ' + what if what else ''}); this is a bug of "
+              f"stance: run the command again with --debug for the traceback and report it", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import math
 import types
 import typing
 from dataclasses import dataclass, field
@@ -16,8 +17,8 @@ from typing import Any, Literal
 
 import yaml
 
-from .errors import ConfigError
-from .io import read_text
+from .errors import ConfigError, short
+from .io import load_yaml, read_text
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BASE_CONFIG = REPO_ROOT / "configs" / "base.yaml"
@@ -113,15 +114,41 @@ class Config:
         return dataclasses.asdict(self)
 
     def __post_init__(self) -> None:
-        if self.train.batch_size < 1 or self.train.eval_batch_size < 1:
-            raise ConfigError(None, "batch sizes must be >= 1", field="train.batch_size")
-        if self.model.max_length < 8:
-            raise ConfigError(None, "must be >= 8", field="model.max_length")
+        for where, value, low, high in _RANGES(self):
+            if value is not None and not (low <= value <= high):
+                bound = f"between {low} and {high}" if high != math.inf else f">= {low}"
+                raise ConfigError(None, f"must be {bound}, got {short(value)}", field=where)
+        if self.labels is not None and len(set(self.labels)) != len(self.labels):
+            duplicated = sorted({l for l in self.labels if self.labels.count(l) > 1})
+            raise ConfigError(None, f"duplicated label(s) {duplicated}", field="labels")
         if not self.data.train:
             raise ConfigError(None, "at least one training set is needed", field="data.train")
         unknown = set(self.baselines) - {"majority", "tfidf_lr"}
         if unknown:
             raise ConfigError(None, f"unknown baseline(s) {sorted(unknown)}; valid: majority, tfidf_lr", field="baselines")
+
+
+def _RANGES(c: Config) -> list[tuple[str, float | None, float, float]]:  # noqa: N802 - a table
+    """Every numeric option with its valid range: checked however the value came in (YAML, --set, Python)."""
+    inf, t, d = math.inf, c.train, c.data
+    return [
+        ("seed", c.seed, 0, 2**32 - 1),
+        ("train.batch_size", t.batch_size, 1, inf),
+        ("train.eval_batch_size", t.eval_batch_size, 1, inf),
+        ("train.epochs", t.epochs, 0, inf),
+        ("train.max_steps", t.max_steps, 0, inf),
+        ("train.learning_rate", t.learning_rate, 0, inf),
+        ("train.weight_decay", t.weight_decay, 0, inf),
+        ("train.warmup_ratio", t.warmup_ratio, 0, 1),
+        ("train.max_grad_norm", t.max_grad_norm, 0, inf),
+        ("train.eval_every", t.eval_every, 1, inf),
+        ("train.checkpoint_every", t.checkpoint_every, 1, inf),
+        ("train.num_threads", t.num_threads, 0, inf),
+        ("model.max_length", c.model.max_length, 8, inf),
+        ("data.max_train_samples", d.max_train_samples, 1, inf),
+        ("data.max_eval_samples", d.max_eval_samples, 1, inf),
+        ("evaluation.n_bootstrap", c.evaluation.n_bootstrap, 0, inf),
+    ]
 
 
 # --------------------------------------------------------------------------- loading
@@ -137,7 +164,7 @@ def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any
 
 def _load_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(read_text(path))
+        data = load_yaml(read_text(path), path)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -155,7 +182,7 @@ def parse_override(item: str) -> tuple[list[str], Any]:
         raise ConfigError(None, f"override {item!r} is not KEY=VALUE", field="--set")
     key, raw = item.split("=", 1)
     try:
-        value = yaml.safe_load(raw) if raw.strip() else None
+        value = load_yaml(raw, None) if raw.strip() else None
     except yaml.YAMLError:
         value = raw
     return key.strip().split("."), value
@@ -189,7 +216,7 @@ def _check_type(value: Any, tp: Any, where: str, path: Path | None) -> Any:
         raise errors[0] if errors else ConfigError(path, "invalid value", field=where)
     if origin is Literal:
         if value not in args:
-            raise ConfigError(path, f"{value!r} is not one of {list(args)}", field=where)
+            raise ConfigError(path, f"{short(value)} is not one of {list(args)}", field=where)
         return value
     if origin is list:
         if isinstance(value, (str, int, float)) and args and args[0] is str:
@@ -205,11 +232,11 @@ def _check_type(value: Any, tp: Any, where: str, path: Path | None) -> Any:
         return {str(k): _check_type(v, args[1], f"{where}.{k}", path) for k, v in value.items()}
     if tp is bool:
         if not isinstance(value, bool):
-            raise ConfigError(path, f"expected true or false, got {value!r}", field=where)
+            raise ConfigError(path, f"expected true or false, got {short(value)}", field=where)
         return value
     if tp is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(path, f"expected an integer, got {value!r}", field=where)
+            raise ConfigError(path, f"expected an integer, got {short(value)}", field=where)
         return value
     if tp is float:
         if isinstance(value, str):  # YAML 1.1 reads "1e-4" as a string
@@ -218,11 +245,11 @@ def _check_type(value: Any, tp: Any, where: str, path: Path | None) -> Any:
             except ValueError:
                 pass
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(path, f"expected a number, got {value!r}", field=where)
+            raise ConfigError(path, f"expected a number, got {short(value)}", field=where)
         return float(value)
     if tp is str:
         if not isinstance(value, str):
-            raise ConfigError(path, f"expected a string, got {value!r}", field=where)
+            raise ConfigError(path, f"expected a string, got {short(value)}", field=where)
         return value
     return value
 
@@ -248,7 +275,12 @@ def _build(cls: type, data: Any, prefix: str, path: Path | None) -> Any:
             kwargs[name] = _build(tp, data[name], where, path)
         else:
             kwargs[name] = _check_type(data[name], tp, where, path)
-    return cls(**kwargs)
+    try:
+        return cls(**kwargs)
+    except ConfigError as err:
+        if err.path is None and path is not None:  # a range check: name the file the value came from
+            raise ConfigError(path, err.message, line=err.line, field=err.field) from None
+        raise
 
 
 def config_from_dict(data: dict[str, Any], path: Path | None = None) -> Config:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .config import REPO_ROOT, load_config
 from .datasets import data_dir
-from .io import write_text
+from .io import add_owned, write_text
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +25,7 @@ def run_demo(output_dir: str | Path = "runs/demo", config: str | Path | None = N
     out = Path(output_dir)
     cfg = load_config(config or DEMO_CONFIG, overrides=overrides)
     metrics = run_training(cfg, out, overwrite=overwrite)
+    add_owned(out, ["seed_run", "report.md"])  # the demo's own files beside the training run's
     t_train = time.time() - t0
 
     examples = data_dir(cfg.data.dir).parent / "examples"

@@ -2,6 +2,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+MAX_VALUE_CHARS = 200
+
+
+def short(value: Any, limit: int = MAX_VALUE_CHARS) -> str:
+    """``repr(value)`` cut to about ``limit`` characters: an error never prints an unbounded value."""
+    text = repr(value) if not isinstance(value, str) or len(value) <= limit * 4 else repr(value[: limit * 4])
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text) - limit} more characters)"
 
 
 class StanceError(Exception):
@@ -26,6 +35,8 @@ class InputError(StanceError, ValueError):
         self.path = str(path) if path is not None else None
         self.line = line
         self.field = field
+        if len(message) > 3 * MAX_VALUE_CHARS:  # a value printed whole: keep the line readable
+            message = f"{message[: 3 * MAX_VALUE_CHARS]}... ({len(message) - 3 * MAX_VALUE_CHARS} more characters)"
         self.message = message
         super().__init__(self.format())
 

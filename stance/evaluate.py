@@ -19,7 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
-from .io import check_output_dir, iter_jsonl, write_json, write_text
+from .io import check_output_dir, claim_run_dir, iter_jsonl, write_group, write_json, write_text
+
+EVALUATE_OUTPUTS = ("metrics.json", "report.md", "confusion.png")
+COMPARE_OUTPUTS = ("comparison.json",)
 from .metrics import bootstrap_ci, classification_metrics, mcnemar_exact, paired_bootstrap
 from .schema import DEFAULT_LABEL_FIELD, Statement, read_statements, statement_key, validate_statement
 
@@ -165,6 +168,11 @@ def _json_safe(obj: Any) -> Any:
     return obj
 
 
+def _check_seed(seed: int) -> None:
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
+        raise InputError(None, f"the seed must be an integer in [0, 2**32), got {seed!r}", field="seed")
+
+
 def _check_bootstrap(n_bootstrap: int) -> None:
     if n_bootstrap < 0:
         raise InputError(None, f"the number of bootstrap resamples must be >= 0, got {n_bootstrap}", field="bootstrap")
@@ -275,8 +283,11 @@ def evaluate_files(
     and aliases. ``output_dir`` receives ``metrics.json``, ``confusion.png`` and ``report.md``, each
     written atomically and only once everything was scored.
     """
+    _check_seed(seed)
+    _check_bootstrap(n_bootstrap)
     if output_dir is not None:
-        check_output_dir(output_dir)
+        check_output_dir(output_dir, inputs=[gold, pred])
+        claim_run_dir(output_dir, "evaluate", EVALUATE_OUTPUTS, reuse=True, dry_run=True)
     metrics = _evaluate(
         _read_file(gold, label_field),
         _read_file(pred, pred_label_field),
@@ -296,12 +307,14 @@ def write_outputs(metrics: Mapping[str, Any], output_dir: str | Path) -> None:
     from .plots import plot_confusion  # matplotlib only when something is drawn
 
     out = Path(output_dir)
-    plot_confusion(
-        metrics["confusion"]["matrix"], metrics["confusion"]["labels"], out / "confusion.png",
-        title=f"{Path(metrics['pred']).name} (n={metrics['n']})",
-    )
-    write_text(out / "report.md", render_report(metrics))
-    write_json(out / "metrics.json", metrics)
+    with write_group():  # all three, or none
+        claim_run_dir(out, "evaluate", EVALUATE_OUTPUTS, reuse=True)
+        plot_confusion(
+            metrics["confusion"]["matrix"], metrics["confusion"]["labels"], out / "confusion.png",
+            title=f"{Path(metrics['pred']).name} (n={metrics['n']})",
+        )
+        write_text(out / "report.md", render_report(metrics))
+        write_json(out / "metrics.json", metrics)
     log.info("wrote metrics.json, confusion.png and report.md to %s", out)
 
 
@@ -339,6 +352,10 @@ def compare_files(
             None, f"compare needs exactly two prediction files (system A and B), got {len(preds)}", field="pred"
         )
     _check_bootstrap(n_bootstrap)
+    _check_seed(seed)
+    if output_dir is not None:
+        check_output_dir(output_dir, inputs=[gold, *preds])
+        claim_run_dir(output_dir, "compare", COMPARE_OUTPUTS, reuse=True, dry_run=True)
     pred_label_field = pred_label_field or label_field
     alias = dict(label_alias or {})
     gold_side = _read_file(gold, label_field)
@@ -371,7 +388,9 @@ def compare_files(
         "seed": seed,
     })
     if output_dir is not None:
-        write_json(Path(output_dir) / "comparison.json", result)
+        with write_group():
+            claim_run_dir(output_dir, "compare", COMPARE_OUTPUTS, reuse=True)
+            write_json(Path(output_dir) / "comparison.json", result)
         log.info("wrote comparison.json to %s", output_dir)
     return result
 

@@ -2267,13 +2267,14 @@ def extract_files(articles: list[str], output: str, parties: str | None = None) 
 
     Everything is checked before the first article is parsed: the output path, the party config
     and every article (a first streaming pass), so bad input fails at once with one clear error."""
-    from .io import check_output_file, write_jsonl
+    from .io import check_output_file, read_once, write_jsonl
     from .nlp import load_nlp
 
-    check_output_file(output)
+    check_output_file(output, inputs=[*articles, *([parties] if parties else [])])
     config = PartyConfig.from_yaml(parties) if parties else None
-    n_articles = sum(1 for _ in iter_articles(articles))
-    rows = extract_many(iter_articles(articles), nlp=load_nlp(), parties=config, show_progress_bar=True)
-    n = write_jsonl(output, rows)
+    with read_once(articles) as files:  # a pipe (`<(cat a.txt)`) gives its bytes to one read only
+        n_articles = sum(1 for _ in iter_articles(files))
+        rows = extract_many(iter_articles(files), nlp=load_nlp(), parties=config, show_progress_bar=True)
+        n = write_jsonl(output, rows)
     log.info("wrote %d statements from %d articles to %s", n, n_articles, output)
     return n

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
-from .io import check_output_dir, iter_jsonl, write_json
+from .io import check_output_dir, claim_run_dir, iter_jsonl, write_group, write_json
 from .schema import statement_key, validate_statement
 
 log = logging.getLogger(__name__)
@@ -231,7 +231,8 @@ def evaluate_extraction_files(gold: str, pred: str, output_dir: str | None = Non
     """``stance evaluate --task extraction``: score ``pred`` against ``gold``; write
     ``metrics.json`` into ``output_dir`` (atomically) when given."""
     if output_dir is not None:
-        check_output_dir(output_dir)
+        check_output_dir(output_dir, inputs=[gold, pred])
+        claim_run_dir(output_dir, "evaluate", ("metrics.json",), reuse=True, dry_run=True)
     gold_rows = read_extraction_file(gold)
     pred_rows = read_extraction_file(pred)
     gold_docs = {str(r["doc_id"]) for r in gold_rows}
@@ -243,7 +244,9 @@ def evaluate_extraction_files(gold: str, pred: str, output_dir: str | None = Non
     metrics["gold"] = str(gold)
     metrics["pred"] = str(pred)
     if output_dir is not None:
-        write_json(Path(output_dir) / "metrics.json", metrics)
+        with write_group():
+            claim_run_dir(output_dir, "evaluate", ("metrics.json",), reuse=True)
+            write_json(Path(output_dir) / "metrics.json", metrics)
         log.info("wrote %s", Path(output_dir) / "metrics.json")
     return metrics
 

@@ -121,6 +121,29 @@ def sides_of(record: dict[str, Any]) -> str | None:
     return None
 
 
+def _check_positive(name: str, value: Any, *, allow_zero: bool = False) -> None:
+    """A count option (batch size, length, threads) is a positive integer, whoever passes it."""
+    low = 0 if allow_zero else 1
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise StanceError(f"{name} must be an integer >= {low}, got {value!r}")
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0][:200] if text else type(err).__name__
+
+
+def _saved_labels(saved: dict[str, Any], path: Path) -> list[str]:
+    """The labels of a saved model's stance_config.json: a list of distinct strings."""
+    labels = saved.get("labels")
+    if not isinstance(labels, list) or not labels or not all(isinstance(l, str) for l in labels):
+        raise InputError(path, "expected a non-empty list of label strings", field="labels")
+    duplicated = sorted({l for l in labels if labels.count(l) > 1})
+    if duplicated:
+        raise InputError(path, f"duplicated label(s) {duplicated} in {labels}", field="labels")
+    return list(labels)
+
+
 def _as_records(items: Iterable[dict[str, Any] | str]) -> list[dict[str, Any]]:
     records = []
     for i, item in enumerate(items):
@@ -216,17 +239,25 @@ class StanceClassifier:
                     saved = json.loads((local / STANCE_CONFIG).read_text(encoding="utf-8"))
                 except json.JSONDecodeError as err:
                     raise InputError(local / STANCE_CONFIG, f"malformed JSON: {err.msg}", line=err.lineno) from None
+                except (ValueError, RecursionError) as err:
+                    raise InputError(local / STANCE_CONFIG, f"malformed JSON: {str(err)[:120]}") from None
+                if not isinstance(saved, dict):
+                    raise InputError(local / STANCE_CONFIG, "expected a JSON object")
         elif _looks_like_path(str(name_or_path)):
             raise InputError(local, "model folder not found")
         else:
             _check_hub_reachable(str(name_or_path))
 
         if saved:
-            saved_labels = list(saved["labels"])
+            saved_labels = _saved_labels(saved, local / STANCE_CONFIG)
             if labels is not None and list(labels) != saved_labels:
                 raise StanceError(f"{local}: model was trained with labels {saved_labels}, not {list(labels)}")
             labels = saved_labels
-            enc = InputEncoding(**saved["encoding"])
+            try:
+                enc = InputEncoding(**saved["encoding"])
+            except (KeyError, TypeError) as err:
+                raise InputError(local / STANCE_CONFIG, f"not an input encoding: {str(err)[:120]}",
+                                 field="encoding") from None
         else:
             if not labels:
                 raise StanceError(f"{name_or_path}: a new classification head needs labels=[...]")
@@ -241,6 +272,13 @@ class StanceClassifier:
             enc.pooling = pooling  # type: ignore[assignment]
         if sides is not None:
             enc.sides = sides
+        _check_positive("max_length", enc.max_length)
+        if num_threads is not None:
+            _check_positive("num_threads", num_threads, allow_zero=True)
+        if not 0.0 <= float(int8_recheck) <= 1.0:
+            raise StanceError(f"int8_recheck must be between 0 and 1, got {int8_recheck!r}")
+        if labels is not None and len(set(labels)) != len(list(labels)):
+            raise StanceError(f"labels must be distinct, got {list(labels)}")
         if enc.pooling not in ("cls", "markers"):
             raise StanceError(f"unknown pooling {enc.pooling!r}; valid: cls, markers")
         if enc.pooling == "markers" and enc.kind != "markers":
@@ -262,7 +300,11 @@ class StanceClassifier:
             tokenizer = AutoTokenizer.from_pretrained(resolved, trust_remote_code=False)
             model = AutoModelForSequenceClassification.from_pretrained(resolved, **kwargs)
         except (OSError, ValueError) as err:  # missing files; unknown model type, custom code (never run)
-            raise StanceError(f"cannot load model {name_or_path!s}: {str(err).strip().splitlines()[0]}") from None
+            raise StanceError(f"cannot load model {name_or_path!s}: {_first_line(err)}") from None
+        except Exception as err:  # noqa: BLE001 - truncated safetensors, a head of another shape: a bad folder
+            raise InputError(local if local.exists() else None, f"cannot load the model: {type(err).__name__}: "
+                             f"{_first_line(err)}", field="model.safetensors" if "safetensor" in str(err).lower()
+                             or "header" in str(err).lower() else None) from None
         finally:
             hf_logging.set_verbosity(verbosity)
         limit = _max_tokens(model, tokenizer)
@@ -422,6 +464,7 @@ class StanceClassifier:
         show_progress_bar: bool = False,
     ) -> np.ndarray:
         """Probabilities, shape (n, len(labels)), in the order of ``records``."""
+        _check_positive("batch_size", batch_size)
         records = _as_records(records)
         out = np.zeros((len(records), len(self.labels)), dtype=np.float32)
         if not records:
@@ -471,10 +514,14 @@ class StanceClassifier:
         """Copies of ``records`` with the predicted label in ``label_field`` and ``scores``."""
         proba = self.predict_proba(records, batch_size=batch_size, show_progress_bar=show_progress_bar)
         out = []
+        # one scored row per input row, each a probability distribution: never a row left unscored
+        if len(proba) != len(records) or (len(proba) and not np.allclose(proba.sum(axis=1), 1.0, atol=1e-3)):
+            raise RuntimeError(f"scored {len(proba)} rows for {len(records)} records, or a row is no distribution")
         for record, p in zip(records, proba):
             row = dict(record)
             row[label_field] = self.labels[int(p.argmax())]
             row["scores"] = {label: round(float(v), 6) for label, v in zip(self.labels, p)}
+            row["label_source"] = "model"
             out.append(row)
         return out
 
@@ -589,7 +636,8 @@ def predict_file(
     from .io import check_output_file, write_jsonl
     from .schema import iter_statements
 
-    check_output_file(output)
+    check_output_file(output, inputs=[input])
+    _check_positive("batch_size", batch_size)
     clf = StanceClassifier.from_pretrained(model, quantize=quantize, int8_recheck=int8_recheck)
     records = list(iter_statements(input, require_ids=False))  # ids are passed through when present
     rows: list[dict[str, Any]] = []

@@ -149,11 +149,11 @@ class PartyConfig:
         """Read a party config; a missing file or a malformed field is a ConfigError."""
         import yaml
 
-        from .io import read_text
+        from .io import load_yaml, read_text
 
         path = Path(path)
         try:
-            data = yaml.safe_load(read_text(path))
+            data = load_yaml(read_text(path), path)
         except yaml.YAMLError as err:
             line = getattr(getattr(err, "problem_mark", None), "line", None)
             raise ConfigError(path, f"malformed YAML: {getattr(err, 'problem', err)}",

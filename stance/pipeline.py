@@ -17,8 +17,20 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from .errors import StanceError
-from .io import atomic_write, check_output_dir, iter_jsonl, read_text, write_json, write_jsonl, write_text
+from .errors import InputError, StanceError
+from .io import (
+    atomic_write,
+    check_output_dir,
+    claim_run_dir,
+    hash_file,
+    make_dir,
+    read_once,
+    remove_stale_temporaries,
+    run_marker,
+    write_json,
+    write_jsonl,
+    write_text,
+)
 from .model import INT8_RECHECK_MARGIN
 
 log = logging.getLogger(__name__)
@@ -111,15 +123,34 @@ def classification_input(statement: dict[str, Any], parties: Any | None) -> dict
 
 
 # --------------------------------------------------------------------------- the run
-def _run_key(articles: Sequence[str | Path], model: str, parties: str | None, quantize: str | None = None,
-             int8_recheck: float = INT8_RECHECK_MARGIN) -> str:
+# the top-level entries a run writes: --overwrite removes these and nothing else
+RUN_OUTPUTS = ("run.json", "parts", "statements.jsonl", "statements.csv", "statements.parquet", "metrics.json",
+               "report.md", "report.html", "party_stance.png", "stance_over_time.png", "confusion_gold_spans.png",
+               COMPLETE)
+
+
+def _run_key(articles: Sequence[str | Path], model: str, parties: str | None, options: dict[str, Any]) -> str:
+    """What the run's results depend on, by content: each article's bytes, the model folder's files
+    (weights, config, tokenizer), the parties file, the options and the toolkit's version. Parts written
+    under another key are never reused: an edited article or replaced weights make a new run."""
+    from . import __version__
+
     h = hashlib.sha256()
-    for item in (*map(str, articles), str(model), str(parties)):
-        h.update(item.encode() + b"\0")
-    if quantize:  # parts classified at another precision must not be mixed in
-        h.update(f"quantize={quantize}".encode() + b"\0")
-    if quantize == "int8":  # pure int8 and re-checked parts differ too
-        h.update(f"int8_recheck={int8_recheck}".encode() + b"\0")
+    h.update(f"stance {__version__}\0".encode())
+    for article in articles:
+        h.update(b"article\0")
+        hash_file(article, h)
+    model_path = Path(model)
+    if model_path.is_dir():
+        for item in sorted(p for p in model_path.rglob("*") if p.is_file()):
+            h.update(f"model/{item.relative_to(model_path).as_posix()}\0".encode())
+            hash_file(item, h)
+    else:
+        h.update(f"model-id {model}\0".encode())
+    if parties is not None:
+        h.update(b"parties\0")
+        hash_file(parties, h)
+    h.update(json.dumps(options, sort_keys=True, default=str).encode())
     return h.hexdigest()[:16]
 
 
@@ -139,47 +170,87 @@ def run_pipeline(
     label_field: str = "stance",
 ) -> dict[str, Any]:
     """``stance run``: extract, map parties, classify, and write statements, tables and a report."""
-    from tqdm.auto import tqdm
-
-    from .extraction import extract_many, iter_articles
+    from .extraction import iter_articles
     from .model import StanceClassifier
-    from .nlp import load_nlp
     from .parties import load_parties
     from .schema import read_statements
 
-    out = check_output_dir(output_dir)
+    check_batch_size(batch_size)
+    inputs = [*map(str, articles), str(model), *([parties] if parties else []), *([gold] if gold else [])]
+    out = check_output_dir(output_dir, inputs=[i for i in inputs if Path(i).exists()])
     shard_i, shard_n = parse_shard(shard)
-    # bad input fails here, before the output folder is touched: parties, model, gold, every article
-    party_config = load_parties(parties)
-    clf = StanceClassifier.from_pretrained(model, quantize=quantize, int8_recheck=int8_recheck)
-    if gold is not None:
-        read_statements(gold, label_field=label_field, require_label=True)
-    n_total = sum(1 for _ in iter_articles(articles))
-    key = _run_key(articles, model, parties, quantize, int8_recheck)
-    manifest = out / "run.json"
-    # temporary files (".name.*.tmp") do not count: another shard of the same run may be writing run.json
-    if out.exists() and any(not p.name.startswith(".") for p in out.iterdir()):
+    with read_once(articles) as article_files:
+        # bad input fails here, before the output folder is touched: parties, model, gold, every article
+        party_config = load_parties(parties)
+        clf = StanceClassifier.from_pretrained(model, quantize=quantize, int8_recheck=int8_recheck)
+        if gold is not None:
+            read_statements(gold, label_field=label_field, require_label=True)
+        n_total = sum(1 for _ in iter_articles(article_files))
+        options = {"quantize": quantize, "int8_recheck": int8_recheck if quantize == "int8" else None,
+                   "batch_size": batch_size, "chunk_articles": chunk_articles, "label_field": label_field,
+                   "articles": [str(a) for a in articles]}
+        key = _run_key(article_files, model, parties, options)
+        _claim(out, key, overwrite=overwrite)
+        write_json(out / "run.json", {"key": key, "articles": [str(a) for a in articles], "model": str(model),
+                                      "parties": parties, "options": options})
+        return _process(article_files, out, n_total=n_total, clf=clf, party_config=party_config, gold=gold,
+                        shard=(shard_i, shard_n), batch_size=batch_size, chunk_articles=chunk_articles,
+                        label_field=label_field)
+
+
+def check_batch_size(batch_size: Any) -> None:
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise StanceError(f"batch_size must be a positive integer, got {batch_size!r}")
+
+
+def _claim(out: Path, key: str, *, overwrite: bool) -> None:
+    """Make ``out`` this run's folder: new, empty, or a run folder of ``stance run`` with the same key
+    (a resumed or sharded run). A run folder with another key needs ``--overwrite``, which removes only
+    the files a run writes; a folder that is not a run folder is never touched."""
+    marker = run_marker(out)
+    previous = None
+    if marker is not None and (out / "run.json").exists():
         try:
-            previous = json.loads(manifest.read_text(encoding="utf-8")) if manifest.exists() else None
-        except (ValueError, UnicodeDecodeError):
+            previous = json.loads((out / "run.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
             previous = None
-        if overwrite:
-            import shutil
-
-            shutil.rmtree(out)
-        elif previous is None or previous.get("key") != key:
-            raise StanceError(f"{out}: output folder holds another run; pass --overwrite to replace it")
-        else:
-            log.info("resuming the run in %s", out)
-    out.mkdir(parents=True, exist_ok=True)
+    # a run folder without run.json yet: another shard of this run has just claimed it
+    same = previous.get("key") == key if isinstance(previous, dict) else marker is not None
+    if marker is not None and marker.get("command") == "run" and not same and not overwrite:
+        raise InputError(out, "--output holds another run (other articles, model, parties or options, compared "
+                              "by content); pass --overwrite to replace it, or name another folder")
+    claim_run_dir(out, "run", RUN_OUTPUTS, overwrite=overwrite, reuse=same and not overwrite)
+    if same and not overwrite:
+        log.info("resuming the run in %s", out)
     (out / COMPLETE).unlink(missing_ok=True)
-    write_json(manifest, {"key": key, "articles": [str(a) for a in articles], "model": str(model), "parties": parties})
 
+
+def _process(
+    article_files: Sequence[Path],
+    out: Path,
+    *,
+    n_total: int,
+    clf: Any,
+    party_config: Any,
+    gold: str | None,
+    shard: tuple[int, int],
+    batch_size: int,
+    chunk_articles: int,
+    label_field: str,
+) -> dict[str, Any]:
+    from tqdm.auto import tqdm
+
+    from .extraction import extract_many, iter_articles
+    from .nlp import load_nlp
+
+    articles = article_files
+    shard_i, shard_n = shard
     nlp = load_nlp()
-    parts = out / "parts"
-    parts.mkdir(exist_ok=True)
+    parts = make_dir(out / "parts")
     if shard_n == 1:  # no other shard is writing here: clear what a killed run left half-written
-        for stale in (*out.glob(".*.tmp"), *parts.glob(".*.tmp")):
+        marker = run_marker(out)
+        remove_stale_temporaries(out, marker)
+        for stale in parts.glob(".part-*.tmp"):
             stale.unlink(missing_ok=True)
     t0 = time.time()
     n_articles = n_statements = 0
@@ -207,7 +278,7 @@ def run_pipeline(
              time.time() - t0, heap_guard.trims)
     if shard_n > 1:
         log.info("shard %d/%d done; run again without --shard to merge and report", shard_i, shard_n)
-        return {"articles": n_articles, "statements": n_statements, "shard": shard}
+        return {"articles": n_articles, "statements": n_statements, "shard": f"{shard_i}/{shard_n}"}
 
     # merge the parts in order, then the tables and the report
     with atomic_write(out / "statements.jsonl") as handle:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .io import atomic_write, write_json, write_text
+from .io import atomic_write, csv_cell, write_json, write_text
 
 log = logging.getLogger(__name__)
 
@@ -168,8 +168,8 @@ def _gold_metrics(gold: str, out: Path, model: Any, label_field: str) -> dict[st
 def write_run_report(out: Path, *, model: Any, parties: Any | None, gold: str | None, label_field: str = "stance") -> dict[str, Any]:
     """Write the tables, plots and report of a run folder whose ``statements.jsonl`` is complete."""
     frame = statements_frame(out / "statements.jsonl")
-    with atomic_write(out / "statements.csv") as handle:
-        frame.to_csv(handle, index=False)
+    with atomic_write(out / "statements.csv") as handle:  # text cells never start a spreadsheet formula
+        frame.map(csv_cell).rename(columns=csv_cell).to_csv(handle, index=False)
     with atomic_write(out / "statements.parquet", "wb") as handle:
         frame.astype({c: str for c in frame.columns if frame[c].dtype == object}).to_parquet(handle, index=False)
 
@@ -235,23 +235,31 @@ def _fmt_extraction(overall: dict[str, Any]) -> str:
     return ", ".join(parts) or str(overall)
 
 
-def _write_documents(out: Path, sections: list[tuple[str, str, list[Path]]], summary: dict[str, Any]) -> None:
-    md_lines = ["# Statements and stance", ""]
-    html_parts = ["<!doctype html><html><head><meta charset='utf-8'><title>stance report</title>",
-                  "<style>body{font-family:sans-serif;max-width:1000px;margin:2em auto}table{border-collapse:collapse}"
-                  "td,th{border:1px solid #ccc;padding:3px 6px;font-size:13px}img{max-width:100%}</style></head><body>",
-                  "<h1>Statements and stance</h1>"]
+def render_html(sections: list[tuple[str, str, list[Path]]]) -> str:
+    """The self-contained HTML report. Markdown is rendered with raw HTML off: a statement, speaker or doc
+    id holding ``<script>`` (news text is untrusted) is shown as text, never run; so are link targets
+    other than http(s)/mailto (markdown-it's own check)."""
     from markdown_it import MarkdownIt
 
-    renderer = MarkdownIt("commonmark").enable("table")
+    renderer = MarkdownIt("commonmark", {"html": False}).enable("table")
+    parts = ["<!doctype html><html><head><meta charset='utf-8'><title>stance report</title>",
+             "<style>body{font-family:sans-serif;max-width:1000px;margin:2em auto}table{border-collapse:collapse}"
+             "td,th{border:1px solid #ccc;padding:3px 6px;font-size:13px}img{max-width:100%}</style></head><body>",
+             "<h1>Statements and stance</h1>"]
+    for title, body, images in sections:
+        parts.append(f"<h2>{html.escape(title)}</h2>")
+        parts.append(renderer.render(body))
+        for image in images:
+            data = base64.b64encode(Path(image).read_bytes()).decode()
+            parts.append(f"<img alt='{html.escape(title, quote=True)}' src='data:image/png;base64,{data}'>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def _write_documents(out: Path, sections: list[tuple[str, str, list[Path]]], summary: dict[str, Any]) -> None:
+    md_lines = ["# Statements and stance", ""]
     for title, body, images in sections:
         md_lines += [f"## {title}", "", body]
-        html_parts.append(f"<h2>{html.escape(title)}</h2>")
-        html_parts.append(renderer.render(body))
-        for image in images:
-            md_lines += [f"![{title}]({image.name})", ""]
-            data = base64.b64encode(Path(image).read_bytes()).decode()
-            html_parts.append(f"<img alt='{html.escape(title)}' src='data:image/png;base64,{data}'>")
-    html_parts.append("</body></html>")
+        md_lines += [line for image in images for line in (f"![{title}]({image.name})", "")]
     write_text(out / "report.md", "\n".join(md_lines) + "\n")
-    write_text(out / "report.html", "\n".join(html_parts))
+    write_text(out / "report.html", render_html(sections))

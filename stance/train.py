@@ -34,10 +34,20 @@ import numpy as np
 # edited on disk in the meantime (a half-old, half-new program)
 from .baselines import BaselineClassifier
 from .config import Config, save_config
-from .errors import ConfigError, InputError, StanceError
+from .errors import ConfigError, InputError, StanceError, short
 from .evaluate import results_table, score_labels
 from .hardware import cpu_name, device_name, resolve_precision
-from .io import check_output_dir, write_json, write_jsonl, write_text
+from .io import (
+    check_output_dir,
+    claim_run_dir,
+    load_yaml,
+    remove_owned,
+    remove_stale_temporaries,
+    run_marker,
+    write_json,
+    write_jsonl,
+    write_text,
+)
 from .metrics import classification_metrics, mcnemar_exact, paired_bootstrap
 
 log = logging.getLogger(__name__)
@@ -136,26 +146,74 @@ def load_run_data(config: Config) -> RunData:
 
 
 # --------------------------------------------------------------------------- run folder
-def prepare_run_dir(path: Path, *, overwrite: bool, resume: bool) -> None:
-    if resume:
-        checkpoint, previous = path / "checkpoint", path / "checkpoint.old"
-        if not checkpoint.exists() and (previous / "state.pt").exists():
-            previous.rename(checkpoint)  # killed while swapping in a new checkpoint: the previous one is whole
-        for stale in [*path.glob(".*.tmp"), *path.glob(".model.*")]:  # temporary files of the killed run
-            if stale.is_dir():
-                shutil.rmtree(stale)
-            else:
-                stale.unlink()
-        if not (path / "checkpoint" / "state.pt").exists():
-            if (path / COMPLETE).exists():
-                raise StanceError(f"{path}: the run is already complete; nothing to resume")
-            raise StanceError(f"{path}: no checkpoint to resume from")
+# the top-level entries a training run writes: --overwrite removes these and nothing else
+TRAIN_OUTPUTS = ("config.yaml", "model", "metrics.json", "predictions.jsonl", "baselines", "results.md", "train.log",
+                 "checkpoint", "checkpoint.old", "checkpoint.tmp", COMPLETE)
+# keys that may differ on --resume: where it runs, not what it computes
+RESUME_FREE_KEYS = ("train.num_threads", "train.precision")
+
+
+def prepare_run_dir(path: Path, *, overwrite: bool, resume: bool, config: Config | None = None) -> None:
+    """Claim ``path`` for a training run (see :func:`stance.io.claim_run_dir`), or check it for ``resume``:
+    a run folder of ``stance train`` whose saved config matches ``config`` and whose checkpoint loads."""
+    if not resume:
+        claim_run_dir(path, "train", TRAIN_OUTPUTS, overwrite=overwrite)
         return
-    if path.exists() and any(path.iterdir()):
-        if not overwrite:
-            raise StanceError(f"{path}: run folder is not empty; pass --overwrite to replace it, or --resume")
-        shutil.rmtree(path)
-    path.mkdir(parents=True, exist_ok=True)
+    marker = run_marker(path)
+    if marker is None or marker.get("command") != "train":
+        raise InputError(path, "--resume needs a run folder of `stance train` (this one has no run marker); "
+                               "nothing was changed")
+    if config is not None:
+        check_resume_config(path, config)
+    checkpoint, previous = path / "checkpoint", path / "checkpoint.old"
+    if not checkpoint.exists() and (previous / "state.pt").exists():
+        previous.rename(checkpoint)  # killed while swapping in a new checkpoint: the previous one is whole
+    if not (path / "checkpoint" / "state.pt").exists():
+        if (path / COMPLETE).exists():
+            raise StanceError(f"{path}: the run is already complete; nothing to resume")
+        raise StanceError(f"{path}: no checkpoint to resume from")
+    load_state(path / "checkpoint" / "state.pt")
+    remove_stale_temporaries(path, marker)  # temporary files of the killed run, and only those
+
+
+def _flat(obj: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(obj, dict) and obj and not prefix.endswith(("label_alias", "display_alias")):
+        out: dict[str, Any] = {}
+        for key, value in obj.items():
+            out.update(_flat(value, f"{prefix}.{key}" if prefix else str(key)))
+        return out
+    return {prefix: obj}
+
+
+def check_resume_config(path: Path, config: Config) -> None:
+    """Refuse to resume with a config other than the one the checkpoint was trained with, listing the keys
+    that differ (another label order would silently permute the labels)."""
+    import yaml
+
+    saved_path = path / "config.yaml"
+    try:
+        saved = _flat(load_yaml(saved_path.read_text(encoding="utf-8"), saved_path) or {})
+    except (OSError, ValueError, yaml.YAMLError) as err:
+        raise InputError(saved_path, f"cannot read the saved config of the run to resume: {err}") from None
+    new = _flat(config.to_dict())
+    differ = sorted(k for k in set(saved) | set(new) if saved.get(k) != new.get(k) and k not in RESUME_FREE_KEYS)
+    if differ:
+        shown = "; ".join(f"{k}: {short(saved.get(k), 60)} -> {short(new.get(k), 60)}" for k in differ[:8])
+        raise InputError(saved_path, f"--resume with another config than the checkpoint's ({shown}); resume with "
+                                     "the same config, or start a new run", field=differ[0])
+
+
+def load_state(path: Path) -> dict[str, Any]:
+    """A checkpoint's ``state.pt``, loaded with ``weights_only=True`` (tensors and plain data; no code)."""
+    import torch
+
+    try:
+        return torch.load(path, weights_only=True)
+    except Exception as err:  # noqa: BLE001 - a pickle with objects, a truncated file: the file is bad
+        kind = "it holds Python objects other than tensors and plain data" if "pickle" in str(err).lower() \
+            or "weights_only" in str(err) else "it is damaged or not a checkpoint"
+        raise InputError(path, f"cannot load the checkpoint safely: {kind}; it was not loaded (start a new run "
+                               "with --overwrite)") from None
 
 
 def _add_log_file(path: Path) -> logging.Handler:
@@ -243,7 +301,7 @@ def fit(clf: Any, data: RunData, config: Config, out: Path, *, resume: bool = Fa
     if tc.num_threads:
         torch.set_num_threads(tc.num_threads)
     ckpt_dir = out / "checkpoint"
-    state = torch.load(ckpt_dir / "state.pt", weights_only=True) if resume else None
+    state = load_state(ckpt_dir / "state.pt") if resume else None
     # a resumed run goes on in the precision it started in, whatever this machine's `auto` would pick
     precision = state.get("precision", "fp32") if state is not None else resolve_precision(tc.precision, cuda=not _cpu_only())
     accelerator = Accelerator(cpu=_cpu_only(), mixed_precision="bf16" if precision == "bf16" else "no")
@@ -458,6 +516,19 @@ def evaluate_systems(clf: Any, data: RunData, config: Config, out: Path) -> dict
 
 
 # --------------------------------------------------------------------------- the run
+def _config_inputs(config: Config) -> list[str]:
+    """The local files a config reads (data files given as ``jsonl:PATH``, a local model folder): the run
+    folder must not hold them."""
+    out = []
+    for spec in (*config.data.train, *config.data.dev, *config.data.test):
+        kind, _, rest = spec.partition(":")
+        if kind in ("jsonl", "seed", "gold") and rest:
+            out.append(rest)
+    if Path(config.model.name_or_path).exists():
+        out.append(config.model.name_or_path)
+    return out
+
+
 def run_training(config: Config, output_dir: str | Path | None = None, *, overwrite: bool = False, resume: bool = False) -> dict[str, Any]:
     """``stance train``: train, select on dev, score model and baselines on the test sets, write the run folder.
 
@@ -470,10 +541,10 @@ def run_training(config: Config, output_dir: str | Path | None = None, *, overwr
 
     state = PartialState(cpu=_cpu_only())  # one process, unless started by `accelerate launch` or torchrun
     main = state.is_main_process
-    out = check_output_dir(output_dir or Path("runs") / config.name)
+    out = check_output_dir(output_dir or Path("runs") / config.name, inputs=_config_inputs(config))
     existed = out.exists()
     if main:
-        prepare_run_dir(out, overwrite=overwrite, resume=resume)
+        prepare_run_dir(out, overwrite=overwrite, resume=resume, config=config)
         (out / COMPLETE).unlink(missing_ok=True)
     state.wait_for_everyone()
     handler = _add_log_file(out / "train.log") if main else None
@@ -526,7 +597,10 @@ def run_training(config: Config, output_dir: str | Path | None = None, *, overwr
         if handler is not None:
             logging.getLogger("stance").removeHandler(handler)
             handler.close()
-        if discard:
-            shutil.rmtree(out, ignore_errors=True)
-            if existed:
-                out.mkdir(parents=True, exist_ok=True)
+        if discard:  # only what this run wrote: a file of the user's in the folder stays
+            marker = run_marker(out)
+            if marker is not None:
+                remove_owned(out, marker)
+                (out / ".stance-run.json").unlink(missing_ok=True)
+            if not existed and out.is_dir() and not any(out.iterdir()):
+                out.rmdir()

@@ -92,9 +92,12 @@ def complete_labelstudio(export: Path, out: Path, annotators: dict[str, dict[str
     tasks = json.loads(export.read_text(encoding="utf-8"))
     for n, task in enumerate(tasks, start=1):
         task["id"] = n
+        # the pre-annotation: the model's suggestions, and a hand label exported as an annotation
+        shown = [*(task["predictions"][0]["result"] if task.get("predictions") else []),
+                 *(r for a in task.get("annotations", []) for r in a["result"])]
         task["annotations"] = []
         for i, (user, changes) in enumerate(annotators.items(), start=1):
-            result = json.loads(json.dumps(task["predictions"][0]["result"]))
+            result = json.loads(json.dumps(shown))
             for item in result:
                 item["origin"] = "prediction"
                 if item["type"] == "choices" and task["data"]["statement_id"] in changes:

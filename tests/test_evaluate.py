@@ -74,7 +74,7 @@ def test_evaluate_files_writes_metrics_plot_and_report(files, tmp_path):
         assert set(metrics["ci"][name]) == {"low", "high"}
         assert metrics["ci"][name]["low"] <= metrics[name] <= metrics["ci"][name]["high"]
 
-    assert sorted(p.name for p in out.iterdir()) == ["confusion.png", "metrics.json", "report.md"]
+    assert sorted(p.name for p in out.iterdir()) == [".stance-run.json", "confusion.png", "metrics.json", "report.md"]
     saved = json.loads((out / "metrics.json").read_text())
     assert saved == metrics
     assert {"n", "accuracy", "macro_f1", "per_class", "confusion", "cohen_kappa", "krippendorff_alpha", "ci",

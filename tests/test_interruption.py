@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from stance.io import RUN_MARKER
+
 REPO = Path(__file__).resolve().parent.parent
 PARTIES = REPO / "configs" / "parties" / "us_russia.yaml"
 LABELS = ["negative", "neutral", "positive"]
@@ -73,7 +75,8 @@ def temp_files(folder: Path) -> list[str]:
     """What an interrupted atomic write would leave: hidden ``.NAME.*.tmp`` files and ``.NAME.*`` folders."""
     if not folder.exists():
         return []
-    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.name.startswith(".") or p.suffix == ".tmp")
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
+                  if (p.name.startswith(".") or p.suffix == ".tmp") and p.name != RUN_MARKER)  # the marker is no temp
 
 
 def save_classifier(encoder: Path, path: Path) -> Path:
