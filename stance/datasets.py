@@ -27,7 +27,6 @@ import logging
 import os
 import random
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from typing import Any
 
 from .errors import InputError, StanceError
 from .io import iter_jsonl, iter_lines, read_text
+from .leakage import near_key
 from .schema import Statement, iter_statements, read_statements, validate_statement
 
 log = logging.getLogger(__name__)
@@ -788,20 +788,11 @@ def _gold_context(article: str, record: Statement, path: Path, lineno: int) -> s
 
 
 # --------------------------------------------------------------------------- leakage
-def normalise_text(text: str | None) -> str:
-    """Case-, blank- and Unicode-form-insensitive form of a string, for duplicate detection."""
-    return " ".join(unicodedata.normalize("NFKC", text or "").casefold().split())
-
-
-def _dedup_key(record: Statement) -> tuple[str, str, str]:
-    return (normalise_text(record.get("text")), normalise_text(record.get("source")),
-            normalise_text(record.get("target")))
-
-
 def dedup_against(train: list[Statement], *others: list[Statement]) -> list[Statement]:
-    """Drop training records whose (normalised text, source, target) occur in any other set."""
-    held_out = {_dedup_key(r) for records in others for r in records}
-    kept = [r for r in train if _dedup_key(r) not in held_out]
+    """Drop training records that repeat a record of any other set: same text, source and target after
+    :func:`stance.leakage.fold` (the near repeats that :func:`stance.leakage.check` reports)."""
+    held_out = {near_key(r) for records in others for r in records}
+    kept = [r for r in train if near_key(r) not in held_out]
     log.info("dedup: dropped %d of %d training records that also occur in the evaluation data",
              len(train) - len(kept), len(train))
     return kept

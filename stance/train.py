@@ -38,6 +38,7 @@ from .errors import ConfigError, InputError, StanceError
 from .evaluate import results_table, score_labels
 from .hardware import cpu_name, device_name, resolve_precision
 from .io import check_output_dir, write_json, write_jsonl, write_text
+from .leakage import LeakReport, check as check_leaks, describe as describe_leaks
 from .metrics import classification_metrics, mcnemar_exact, paired_bootstrap
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,8 @@ class RunData:
     train: list[dict[str, Any]]
     dev: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     test: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # per role ("dev", "test") and set: the rows that repeat a training row as loaded (stance.leakage)
+    leaks: dict[str, dict[str, LeakReport]] = field(default_factory=dict)
 
 
 def set_seed(seed: int) -> None:
@@ -110,6 +113,7 @@ def load_run_data(config: Config) -> RunData:
     if config.data.dedup:
         train = dedup_against(train, *dev.values(), *test.values())
     train = _subsample(train, config.data.max_train_samples, config.seed)
+    leaks = {role: check_leaks(train, sets) for role, sets in (("dev", dev), ("test", test))}
     if config.data.augment_swap:
         train = train + [swap_direction(r) for r in train]
     originals = train
@@ -132,7 +136,9 @@ def load_run_data(config: Config) -> RunData:
     for name, sets in (("dev", dev), ("test", test)):
         for spec, records in sets.items():
             log.info("%s %s: %d examples", name, spec, len(records))
-    return RunData(labels=labels, train=train, dev=dev, test=test)
+            report = leaks[name][spec]
+            (log.warning if report.near else log.info)("leak check, %s %s", name, describe_leaks(spec, report))
+    return RunData(labels=labels, train=train, dev=dev, test=test, leaks=leaks)
 
 
 # --------------------------------------------------------------------------- run folder
@@ -443,6 +449,13 @@ def evaluate_systems(clf: Any, data: RunData, config: Config, out: Path) -> dict
             metrics["baselines"][name][spec] = score_predictions([r[lf] for r in records], pred, allowed[spec], config)
             base_rows.extend(_prediction_rows(records, spec, pred, proba, clf.labels, lf))
         write_jsonl(out / "baselines" / name / "predictions.jsonl", base_rows)
+    leaky = {spec: report for spec, report in data.leaks.get("test", {}).items() if report.near and report.leak_free}
+    metrics["leakage"] = {role: {spec: report.to_dict() for spec, report in sets.items()} for role, sets in data.leaks.items()}
+    for spec, report in leaky.items():
+        gold = [data.test[spec][i][lf] for i in report.leak_free]
+        for system, scores in (("model", metrics["test"]), *((name, metrics["baselines"][name]) for name in config.baselines)):
+            pred = [preds[system][spec][i] for i in report.leak_free]
+            scores[spec]["leak_free"] = score_predictions(gold, pred, allowed[spec], config)
     for spec, records in data.test.items():
         gold = [r[lf] for r in records]
         metrics["comparisons"][spec] = {
@@ -453,6 +466,11 @@ def evaluate_systems(clf: Any, data: RunData, config: Config, out: Path) -> dict
         table_rows.append({"system": "model", "test_set": spec, **metrics["test"][spec]})
         for name in config.baselines:
             table_rows.append({"system": name, "test_set": spec, **metrics["baselines"][name][spec]})
+        if spec in leaky:  # the same set without the rows that repeat a training row, right beneath it
+            label = f"{spec} leak-free ({len(leaky[spec].near)} repeats of training rows left out)"
+            table_rows.append({"system": "model", "test_set": label, **metrics["test"][spec]["leak_free"]})
+            for name in config.baselines:
+                table_rows.append({"system": name, "test_set": label, **metrics["baselines"][name][spec]["leak_free"]})
     metrics["table"] = results_table(table_rows)
     return metrics
 
