@@ -157,6 +157,39 @@ _SPLITS: dict[str, tuple[str, ...]] = {
     "seesaw": SEESAW_SPLITS,
 }
 _FILE_ADAPTERS = ("seed", "gold", "jsonl")
+
+# What model cards and run provenance say of each corpus (docs/data.md has the details and sources)
+CORPORA: dict[str, dict[str, str]] = {
+    "dse": {
+        "title": "DSE: entity-to-entity directed sentiment in news sentences",
+        "source": "https://github.com/bywords/directed_sentiment_analysis (commit 6a1275f)",
+        "license": "no license file; the authors allow use when the paper is cited",
+        "citation": "Kunwoo Park, Zhufeng Pan and Jungseock Joo. 2021. Who Blames or Endorses Whom? Entity-to-Entity "
+                    "Directed Sentiment Extraction in News Text. Findings of ACL 2021. arXiv:2106.01033",
+    },
+    "newsmtsc": {
+        "title": "NewsMTSC: target-dependent sentiment in political news",
+        "source": "https://github.com/fhamborg/NewsMTSC (commit b9d9b79)",
+        "license": "MIT (annotations and compilation; the sentences are excerpts of third-party outlets)",
+        "citation": "Felix Hamborg and Karsten Donnay. 2021. NewsMTSC: A Dataset for (Multi-)Target-dependent "
+                    "Sentiment Classification in Political News Articles. EACL 2021. https://aclanthology.org/2021.eacl-main.142/",
+    },
+    "seesaw": {
+        "title": "SEESAW: entity-to-entity stance triplets in news articles",
+        "source": "https://github.com/launchnlp/SEESAW (commit aeb7bac)",
+        "license": "CC BY-NC-SA 4.0 (non-commercial; derived data share the license)",
+        "citation": "Xinliang Frederick Zhang, Nick Beauchamp and Lu Wang. 2022. Generative Entity-to-Entity Stance "
+                    "Detection with Knowledge Graph Augmentation. EMNLP 2022",
+    },
+}
+
+
+def corpus_of(spec: str) -> str:
+    """The corpus a dataset spec reads (``dse-directed:test`` -> ``dse``); a file adapter's spec as it is."""
+    parsed = DatasetSpec.parse(spec)
+    if parsed.corpus in _FILE_ADAPTERS:
+        return f"{parsed.corpus}:{parsed.split}"
+    return parsed.corpus.split("-")[0]
 _SPEC_HELP = (
     "known: dse:{train,valid,test,test-leakfree}, dse-directed:{...}, newsmtsc-rw:{train,dev,test}, "
     "newsmtsc-mt:{train,dev,test}, seesaw:{train,valid}[:opposed], seed:PATH, gold:PATH, jsonl:PATH, "

