@@ -83,9 +83,12 @@ def check(train: Iterable[Mapping[str, Any]], sets: Mapping[str, Sequence[Mappin
     return {name: check_set(keys, records) for name, records in sets.items()}
 
 
-def describe(name: str, report: LeakReport) -> str:
-    """One line for the log: ``dse:test: 400 of 1623 rows repeat a training row (400 exactly); ...``."""
+def describe(name: str, report: LeakReport, *, scored: bool = True) -> str:
+    """One line for the log: ``dse:test: 400 of 1623 rows repeat a training row (400 exactly, 0 nearly); ...``.
+    ``scored``: a test set, whose leak-free rows are scored beside; else a dev set (model selection)."""
     if not report.near:
         return f"{name}: none of its {report.n} rows repeats a training row"
+    then = (f"its {report.n - len(report.near)} leak-free rows are scored beside" if scored
+            else "model selection on this set includes them")
     return (f"{name}: {len(report.near)} of {report.n} rows repeat a training row ({len(report.exact)} exactly, "
-            f"{len(report.near) - len(report.exact)} nearly); its {report.n - len(report.near)} leak-free rows are scored beside")
+            f"{len(report.near) - len(report.exact)} nearly); {then}")

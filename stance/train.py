@@ -143,7 +143,7 @@ def load_run_data(config: Config) -> RunData:
         for spec, records in sets.items():
             log.info("%s %s: %d examples", name, spec, len(records))
             report = leaks[name][spec]
-            (log.warning if report.near else log.info)("leak check, %s %s", name, describe_leaks(spec, report))
+            (log.warning if report.near else log.info)("leak check, %s %s", name, describe_leaks(spec, report, scored=name == "test"))
     return RunData(labels=labels, train=train, dev=dev, test=test, leaks=leaks)
 
 
