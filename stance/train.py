@@ -231,6 +231,16 @@ def _cpu_only() -> bool:
     return parse_flag_from_env("ACCELERATE_USE_CPU") or not torch.cuda.is_available()
 
 
+def _forget_other_precision(mixed: str) -> None:
+    """Accelerate keeps one mixed precision per process: a second run in another precision in the same
+    process (a notebook, the test suite) would be refused. Forget the first run's (the processes and
+    devices, Accelerate's PartialState, stay as they are)."""
+    from accelerate.state import AcceleratorState
+
+    if AcceleratorState._shared_state and str(AcceleratorState._shared_state.get("_mixed_precision", mixed)) != mixed:
+        AcceleratorState._reset_state(reset_partial_state=False)
+
+
 def fit(clf: Any, data: RunData, config: Config, out: Path, *, resume: bool = False) -> dict[str, Any]:
     """Fine-tune ``clf`` on ``data.train``; keep the best dev macro-F1 model in ``out/model``.
 
@@ -258,7 +268,9 @@ def fit(clf: Any, data: RunData, config: Config, out: Path, *, resume: bool = Fa
     state = torch.load(ckpt_dir / "state.pt", weights_only=True) if resume else None
     # a resumed run goes on in the precision it started in, whatever this machine's `auto` would pick
     precision = state.get("precision", "fp32") if state is not None else resolve_precision(tc.precision, cuda=not _cpu_only())
-    accelerator = Accelerator(cpu=_cpu_only(), mixed_precision="bf16" if precision == "bf16" else "no")
+    mixed = "bf16" if precision == "bf16" else "no"
+    _forget_other_precision(mixed)
+    accelerator = Accelerator(cpu=_cpu_only(), mixed_precision=mixed)
     log.info("training precision: %s (train.precision: %s; %s)", precision, tc.precision,
              "from the checkpoint" if state is not None else device_name() if not _cpu_only() else cpu_name())
     rank, world, main = accelerator.process_index, accelerator.num_processes, accelerator.is_main_process

@@ -55,6 +55,16 @@ def test_a_resumed_run_keeps_the_checkpoints_precision(tiny_encoder, tmp_path, m
     assert json.loads((tmp_path / "run" / "metrics.json").read_text())["training"]["precision"] == "bf16"
 
 
+def test_one_process_trains_in_bf16_then_in_fp32(tiny_encoder, tmp_path, monkeypatch):
+    # Accelerate keeps one mixed precision per process; a notebook or the test suite trains several runs
+    monkeypatch.chdir(Path(__file__).resolve().parent.parent)
+    for precision in ("bf16", "fp32", "bf16"):
+        config = tiny_config(tiny_encoder, precision)
+        config.train.max_steps = 1
+        metrics = run_training(config, tmp_path / precision, overwrite=True)
+        assert metrics["training"]["precision"] == precision
+
+
 # --------------------------------------------------------------------------- inference: quantize="auto"
 def statements(n: int) -> list[dict]:
     words = ["praised", "blamed", "met", "accused", "welcomed", "criticized"]
