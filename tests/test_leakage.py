@@ -58,3 +58,9 @@ def test_every_run_reports_its_leaks_and_scores_the_leak_free_part_beside(tiny_e
     assert saved["baselines"]["majority"][spec]["leak_free"]["n"] == 10
     assert "leak_free" not in saved["test"]["dse:train@16"]  # nothing left to score
     assert f"{spec} leak-free (6 repeats of training rows left out)" in metrics["table"]
+    from stance.results import load_run, metrics_table, per_class_table
+
+    run = load_run(tmp_path / "run")
+    table = metrics_table(run)
+    assert set(table[table.system == "model"].eval_set) == {spec, f"{spec} (leak-free)", "dse:train@16"}
+    assert per_class_table(run, f"{spec} (leak-free)")["support"].sum() == 10
