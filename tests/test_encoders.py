@@ -148,3 +148,4 @@ def test_mpnet_base_loads_by_name_with_a_new_head_and_predicts():
     pred = clf.predict([{"text": "Kerry praised Putin.", "source": "Kerry", "target": "Putin"},
                         "Officials blamed the ministry for the attack."])
     assert len(pred) == 2 and set(pred) <= {"negative", "neutral", "positive"}
+    assert encoders.verify("mpnet-base") == MPNET  # every installed file against its pinned hash
