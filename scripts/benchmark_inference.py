@@ -1,7 +1,14 @@
-"""Inference throughput and memory: ``transformers.pipeline`` against ``StanceClassifier`` (fp32, int8, bf16).
+"""Inference throughput and memory: ``transformers.pipeline`` against ``StanceClassifier`` (fp32, int8, bf16, auto).
 
 ``int8`` is the path ``--int8`` takes: dynamic int8, with the statements whose int8 top-two margin is
 under the re-check margin scored again in fp32; ``int8_pure`` is dynamic int8 alone (``--int8-recheck 0``).
+``auto`` is ``quantize="auto"`` (``--fast``): calibrated on ``--calibration`` (other statements than the
+timed ones), it runs the fastest precision whose argmax agrees with fp32 on >= 99% of them; the result
+names the precision it chose (``auto_chosen``) and its calibration.
+
+``--model`` takes a trained model folder, or with ``--labels`` an encoder (a name such as ``default`` or
+``mpnet-base``, or a folder) with a new, seeded classification head: the same head in every variant,
+enough for speed and for agreement with fp32.
 
 All variants classify the same statements (default: the DSE test sentences, encoded as the classifier
 encodes them: entity markers and the ``source -> target`` pair) with the same trained model. Each variant
@@ -33,13 +40,13 @@ from typing import Any
 
 log = logging.getLogger("benchmark_inference")
 
-VARIANTS = ("pipeline", "fp32", "int8", "int8_pure", "bf16")
+VARIANTS = ("pipeline", "fp32", "int8", "int8_pure", "bf16", "auto")
 WARMUP = 16
 
 
 # --------------------------------------------------------------------------- one variant, in its own process
 def run_variant(variant: str, model: str, dataset: str, limit: int | None, threads: int, batch_size: int,
-                int8_recheck: float) -> dict[str, Any]:
+                int8_recheck: float, labels: list[str] | None = None, calibration: str | None = None) -> dict[str, Any]:
     """Load the model the variant's way, classify every statement once (after a short warm-up), time it."""
     import torch
 
@@ -49,11 +56,14 @@ def run_variant(variant: str, model: str, dataset: str, limit: int | None, threa
     torch.set_num_threads(threads)
     records = load_dataset(dataset)[:limit]
     t0 = time.perf_counter()
-    quantize = "int8" if variant.startswith("int8") else "bf16" if variant == "bf16" else None
+    quantize = "int8" if variant.startswith("int8") else variant if variant in ("bf16", "auto") else None
     recheck = {"int8_pure": 0.0}.get(variant, int8_recheck)  # int8: close calls re-scored in fp32
     # the pipeline runs the plain model, which reads the first token even where stance pools at the markers
     pooling = "cls" if variant == "pipeline" else None
-    clf = StanceClassifier.from_pretrained(model, quantize=quantize, num_threads=threads, int8_recheck=recheck, pooling=pooling)
+    sample = load_dataset(calibration) if variant == "auto" and calibration else None
+    torch.manual_seed(0)  # a new head (--labels) is the same in every variant
+    clf = StanceClassifier.from_pretrained(model, labels=labels, quantize=quantize, num_threads=threads,
+                                           int8_recheck=recheck, pooling=pooling, calibration=sample)
     if variant == "pipeline":
         from transformers import pipeline
 
@@ -84,9 +94,10 @@ def run_variant(variant: str, model: str, dataset: str, limit: int | None, threa
         "load_seconds": round(load_seconds, 2),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),  # KiB on Linux
         "threads": torch.get_num_threads(),
-        "quantized_engine": torch.backends.quantized.engine if quantize == "int8" else None,
-        "int8_recheck_margin": recheck if quantize == "int8" else None,
-        "rechecked_in_fp32": clf.n_rechecked if quantize == "int8" else None,
+        "quantized_engine": torch.backends.quantized.engine if clf.quantized == "int8" else None,
+        "int8_recheck_margin": recheck if clf.quantized == "int8" else None,
+        "rechecked_in_fp32": clf.n_rechecked if clf.quantized == "int8" else None,
+        "calibration": clf.calibration,
         "pred": pred,
     }
 
@@ -96,9 +107,11 @@ def spawn(variant: str, args: argparse.Namespace) -> dict[str, Any]:
         result = Path(tmp) / "result.json"
         cmd = [sys.executable, __file__, "--worker", variant, "--worker-output", str(result), "--model", args.model,
                "--dataset", args.dataset, "--threads", str(args.threads), "--batch-size", str(args.batch_size),
-               "--int8-recheck", str(args.int8_recheck)]
+               "--int8-recheck", str(args.int8_recheck), "--calibration", args.calibration]
         if args.limit:
             cmd += ["--limit", str(args.limit)]
+        if args.labels:
+            cmd += ["--labels", args.labels]
         load_before = os.getloadavg()[0]
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode != 0:
@@ -143,7 +156,9 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
     result: dict[str, Any] = {
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
         "model": args.model,
+        "new_head_labels": args.labels,
         "dataset": args.dataset,
+        "calibration": args.calibration,
         "n": runs[args.variants[0]][0]["n"],
         "threads": args.threads,
         "batch_size": args.batch_size,
@@ -158,6 +173,9 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
         result[f"{variant}_per_cpu_s"] = round(statistics.median(r["per_cpu_s"] for r in rs), 2)
         if reference is not None and variant != "fp32":
             result[f"{variant}_agreement"] = agreement(rs[0]["pred"], reference)
+    if "auto" in runs:
+        result["auto_chosen"] = runs["auto"][0]["calibration"]["chosen"]
+        result["auto_calibration"] = runs["auto"][0]["calibration"]
     if "int8" in runs:
         result["int8_rechecked_share"] = round(runs["int8"][0]["rechecked_in_fp32"] / max(result["n"], 1), 4)
     result["peak_rss_mb"] = max(r["peak_rss_mb"] for rs in runs.values() for r in rs)
@@ -181,8 +199,14 @@ def format_table(result: dict[str, Any]) -> str:
     for v in variants:
         speed = f"{result[f'{v}_per_s'] / base:.2f}" if base else "-"
         agree = "(ref)" if v == "fp32" else f"{result.get(f'{v}_agreement', float('nan')):.4f}"
-        lines.append(f"{v:<10}{result[f'{v}_per_s']:>14.1f}{result[f'{v}_per_cpu_s']:>11.1f}{speed:>12}{agree:>11}"
+        name = f"auto:{result['auto_chosen']}" if v == "auto" else v
+        lines.append(f"{name:<10}{result[f'{v}_per_s']:>14.1f}{result[f'{v}_per_cpu_s']:>11.1f}{speed:>12}{agree:>11}"
                      f"{result['peak_rss_mb_by_variant'][v]:>13.0f}")
+    if "auto_calibration" in result:
+        cal = result["auto_calibration"]
+        lines.append(f"auto: calibrated on {cal['n']} statements ({result['calibration']}): " + ", ".join(
+            f"{n} {m['per_s']}/s agreement {m['agreement']:.4f}" for n, m in cal["candidates"].items())
+            + f" -> {cal['chosen']}")
     if "int8_rechecked_share" in result:
         run = result["runs"]["int8"][0]
         lines.append(f"int8: {result['int8_rechecked_share']:.1%} of the statements re-scored in fp32 "
@@ -197,6 +221,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", default="runs/newsmtsc/model", help="a trained model folder")
     parser.add_argument("--dataset", default="dse:test", help="dataset spec of the statements to classify")
     parser.add_argument("--limit", type=int, default=None, help="only the first N statements")
+    parser.add_argument("--labels", default=None,
+                        help="comma-separated labels: --model is an encoder, given a new seeded head with these labels")
+    parser.add_argument("--calibration", default="dse:valid@256",
+                        help="dataset spec the auto variant calibrates on (default %(default)s)")
     parser.add_argument("--variants", default=",".join(VARIANTS), help=f"comma-separated, of {', '.join(VARIANTS)}")
     parser.add_argument("--threads", type=int, default=cpu_threads(), help="torch threads for every variant (default: the CPUs)")
     parser.add_argument("--batch-size", type=int, default=64, help="StanceClassifier batch size (the CLI default)")
@@ -214,8 +242,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.worker:
         from stance.io import write_json
 
+        labels = [x.strip() for x in args.labels.split(",")] if args.labels else None
         write_json(args.worker_output, run_variant(args.worker, args.model, args.dataset, args.limit, args.threads,
-                                                   args.batch_size, args.int8_recheck))
+                                                   args.batch_size, args.int8_recheck, labels, args.calibration))
         return 0
     args.variants = [v.strip() for v in args.variants.split(",") if v.strip()]
     unknown = set(args.variants) - set(VARIANTS)

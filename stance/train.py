@@ -4,9 +4,14 @@ A run folder holds everything needed to read the run back::
 
     runs/NAME/
       config.yaml          the resolved config
-      model/               the model selected on dev macro-F1 (what ``--model`` takes)
+      provenance.json      toolkit version and commit, library versions, CPU/GPU, threads, precision,
+                           encoder, the resolved config, every data spec with its rows (stance.provenance)
+      model/               the model selected on dev macro-F1 (what ``--model`` takes), with the same
+                           provenance.json and a model card (README.md)
       metrics.json         {"dev": ..., "test": {set: metrics}, "baselines": {name: {set: metrics}},
-                            "comparisons": {set: paired tests of the model against each baseline}}
+                            "comparisons": {set: paired tests of the model against each baseline},
+                            "leakage": {role: {set: rows repeating a training row}}}; a test set with
+                           such rows also has its leak-free part's scores under "leak_free"
       predictions.jsonl    every test example: its input fields, eval_set, gold, predicted, scores
       baselines/NAME/predictions.jsonl
       results.md           the results table
@@ -37,6 +42,7 @@ from .config import Config, save_config
 from .errors import ConfigError, InputError, StanceError, short
 from .evaluate import results_table, score_labels
 from .hardware import cpu_name, device_name, resolve_precision
+from . import provenance
 from .io import (
     check_output_dir,
     claim_run_dir,
@@ -48,6 +54,7 @@ from .io import (
     write_jsonl,
     write_text,
 )
+from .leakage import LeakReport, check as check_leaks, describe as describe_leaks
 from .metrics import classification_metrics, mcnemar_exact, paired_bootstrap
 
 log = logging.getLogger(__name__)
@@ -62,6 +69,8 @@ class RunData:
     train: list[dict[str, Any]]
     dev: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     test: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # per role ("dev", "test") and set: the rows that repeat a training row as loaded (stance.leakage)
+    leaks: dict[str, dict[str, LeakReport]] = field(default_factory=dict)
 
 
 def set_seed(seed: int) -> None:
@@ -120,6 +129,7 @@ def load_run_data(config: Config) -> RunData:
     if config.data.dedup:
         train = dedup_against(train, *dev.values(), *test.values())
     train = _subsample(train, config.data.max_train_samples, config.seed)
+    leaks = {role: check_leaks(train, sets) for role, sets in (("dev", dev), ("test", test))}
     if config.data.augment_swap:
         train = train + [swap_direction(r) for r in train]
     originals = train
@@ -142,12 +152,15 @@ def load_run_data(config: Config) -> RunData:
     for name, sets in (("dev", dev), ("test", test)):
         for spec, records in sets.items():
             log.info("%s %s: %d examples", name, spec, len(records))
-    return RunData(labels=labels, train=train, dev=dev, test=test)
+            report = leaks[name][spec]
+            (log.warning if report.near else log.info)("leak check, %s %s", name, describe_leaks(spec, report, scored=name == "test"))
+    return RunData(labels=labels, train=train, dev=dev, test=test, leaks=leaks)
 
 
 # --------------------------------------------------------------------------- run folder
 # the top-level entries a training run writes: --overwrite removes these and nothing else
 TRAIN_OUTPUTS = ("config.yaml", "model", "metrics.json", "predictions.jsonl", "baselines", "results.md", "train.log",
+                 "provenance.json",
                  "checkpoint", "checkpoint.old", "checkpoint.tmp", COMPLETE)
 # keys that may differ on --resume: where it runs, not what it computes
 RESUME_FREE_KEYS = ("train.num_threads", "train.precision")
@@ -277,6 +290,16 @@ def _cpu_only() -> bool:
     return parse_flag_from_env("ACCELERATE_USE_CPU") or not torch.cuda.is_available()
 
 
+def _forget_other_precision(mixed: str) -> None:
+    """Accelerate keeps one mixed precision per process: a second run in another precision in the same
+    process (a notebook, the test suite) would be refused. Forget the first run's (the processes and
+    devices, Accelerate's PartialState, stay as they are)."""
+    from accelerate.state import AcceleratorState
+
+    if AcceleratorState._shared_state and str(AcceleratorState._shared_state.get("_mixed_precision", mixed)) != mixed:
+        AcceleratorState._reset_state(reset_partial_state=False)
+
+
 def fit(clf: Any, data: RunData, config: Config, out: Path, *, resume: bool = False) -> dict[str, Any]:
     """Fine-tune ``clf`` on ``data.train``; keep the best dev macro-F1 model in ``out/model``.
 
@@ -304,10 +327,13 @@ def fit(clf: Any, data: RunData, config: Config, out: Path, *, resume: bool = Fa
     state = load_state(ckpt_dir / "state.pt") if resume else None
     # a resumed run goes on in the precision it started in, whatever this machine's `auto` would pick
     precision = state.get("precision", "fp32") if state is not None else resolve_precision(tc.precision, cuda=not _cpu_only())
-    accelerator = Accelerator(cpu=_cpu_only(), mixed_precision="bf16" if precision == "bf16" else "no")
+    mixed = "bf16" if precision == "bf16" else "no"
+    _forget_other_precision(mixed)
+    accelerator = Accelerator(cpu=_cpu_only(), mixed_precision=mixed)
     log.info("training precision: %s (train.precision: %s; %s)", precision, tc.precision,
              "from the checkpoint" if state is not None else device_name() if not _cpu_only() else cpu_name())
     rank, world, main = accelerator.process_index, accelerator.num_processes, accelerator.is_main_process
+    clf.precision = precision  # saved with the model (stance_config.json, provenance)
     clf.device = str(accelerator.device)
     model = clf.model
     device = accelerator.device
@@ -501,6 +527,13 @@ def evaluate_systems(clf: Any, data: RunData, config: Config, out: Path) -> dict
             metrics["baselines"][name][spec] = score_predictions([r[lf] for r in records], pred, allowed[spec], config)
             base_rows.extend(_prediction_rows(records, spec, pred, proba, clf.labels, lf))
         write_jsonl(out / "baselines" / name / "predictions.jsonl", base_rows)
+    leaky = {spec: report for spec, report in data.leaks.get("test", {}).items() if report.near and report.leak_free}
+    metrics["leakage"] = {role: {spec: report.to_dict() for spec, report in sets.items()} for role, sets in data.leaks.items()}
+    for spec, report in leaky.items():
+        gold = [data.test[spec][i][lf] for i in report.leak_free]
+        for system, scores in (("model", metrics["test"]), *((name, metrics["baselines"][name]) for name in config.baselines)):
+            pred = [preds[system][spec][i] for i in report.leak_free]
+            scores[spec]["leak_free"] = score_predictions(gold, pred, allowed[spec], config)
     for spec, records in data.test.items():
         gold = [r[lf] for r in records]
         metrics["comparisons"][spec] = {
@@ -511,6 +544,11 @@ def evaluate_systems(clf: Any, data: RunData, config: Config, out: Path) -> dict
         table_rows.append({"system": "model", "test_set": spec, **metrics["test"][spec]})
         for name in config.baselines:
             table_rows.append({"system": name, "test_set": spec, **metrics["baselines"][name][spec]})
+        if spec in leaky:  # the same set without the rows that repeat a training row, right beneath it
+            label = f"{spec} leak-free ({len(leaky[spec].near)} repeats of training rows left out)"
+            table_rows.append({"system": "model", "test_set": label, **metrics["test"][spec]["leak_free"]})
+            for name in config.baselines:
+                table_rows.append({"system": name, "test_set": label, **metrics["baselines"][name][spec]["leak_free"]})
     metrics["table"] = results_table(table_rows)
     return metrics
 
@@ -583,6 +621,11 @@ def run_training(config: Config, output_dir: str | Path | None = None, *, overwr
         metrics["labels"] = data.labels
         metrics["n_train"] = len(data.train)
         metrics["wall_seconds"] = round(time.time() - t0, 1)
+        record = provenance.collect(config, data, precision=training.get("precision"),
+                                    extra={"training": metrics["training"], "run_folder": str(out)})
+        provenance.write(out, record)
+        provenance.write(out / "model", record)
+        write_text(out / "model" / provenance.MODEL_CARD, provenance.model_card(record, data.labels, metrics, name=config.name))
         write_json(out / "metrics.json", metrics)
         write_text(out / "results.md", f"# {config.name}\n\n{metrics['table']}\n")
         shutil.rmtree(out / "checkpoint", ignore_errors=True)
