@@ -42,8 +42,9 @@ def run_demo(output_dir: str | Path = "runs/demo", config: str | Path | None = N
         + ", ".join(f"`{s}`" for s in cfg.data.train)
         + f" ({metrics['n_train']} training examples after augmentation); model selection on "
         + ", ".join(f"`{s}`" for s in cfg.data.dev)
-        + ". Sub-sampled to keep the demo under 20 minutes on a 2-core CPU: the full benchmark runs are in "
-        "docs/results.md.",
+        + f", in {metrics.get('training', {}).get('precision', 'fp32')}"
+        + ". Sub-sampled to keep the demo under 30 minutes on a 2-core CPU; what the recipe trades (a 110M encoder "
+        "on fewer sentences against the 22M default on more) and the full benchmark runs are in docs/results.md.",
         "",
         "## Model and baselines (95% bootstrap CIs)",
         "",
