@@ -506,7 +506,16 @@ def run_training(config: Config, output_dir: str | Path | None = None, *, overwr
         else:
             training = {"steps": 0}
             clf.save_pretrained(out / "model")
+        calibration = None
+        if config.evaluation.calibration == "temperature":  # before scoring: predictions carry calibrated scores
+            from .calibration import calibrate_run
+
+            calibration = calibrate_run(clf, data.dev, config.label_field, out, batch_size=config.train.eval_batch_size)
         metrics = evaluate_systems(clf, data, config, out)
+        if calibration is not None:
+            from .calibration import add_test_calibration
+
+            metrics["calibration"] = add_test_calibration(out, clf.labels, clf.temperature)
         metrics["dev"] = {"best_macro_f1": training.get("best_dev_macro_f1"), "history": training.get("history", [])}
         metrics["training"] = {k: v for k, v in training.items() if k != "history"}
         metrics["labels"] = data.labels
