@@ -302,3 +302,40 @@ def wide(table: pd.DataFrame, label: str, by: Sequence[str], digits: int = 3) ->
     cells = cells[order]
     cells.insert(0, "n", part.groupby(index)["n"].max())
     return cells
+
+
+def format_shares(table: pd.DataFrame, by: Sequence[str]) -> str:
+    """The table as markdown, one section per label: ``share [low, high]`` per group and estimator."""
+    parts = []
+    for label in dict.fromkeys(table["label"]):
+        parts.append(f"share {label}\n\n" + markdown_table(wide(table, label, by)))
+    return "\n".join(parts)
+
+
+def write_shares(table: pd.DataFrame, by: Sequence[str], output: str | None = None) -> str:
+    """``stance aggregate``: write the long table as CSV (a new file only) and return the markdown summary."""
+    if output is not None:
+        from .io import atomic_write, check_output_file
+
+        path = check_output_file(output)
+        if path.exists():
+            from .errors import InputError
+
+            raise InputError(path, "exists; the shares are written to a new file only")
+        with atomic_write(path) as handle:
+            table.to_csv(handle, index=False)
+        log.info("wrote %d rows to %s", len(table), path)
+    return format_shares(table, by)
+
+
+def markdown_table(frame: pd.DataFrame) -> str:
+    """A frame (its index as leading columns) as a markdown table; cell text is escaped (``|``, newlines)."""
+    flat = frame.reset_index()
+
+    def cell(value: Any) -> str:
+        text = f"{value:.3f}" if isinstance(value, float) else str(value)
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| " + " | ".join(cell(c) for c in flat.columns) + " |", "|" + "---|" * len(flat.columns)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in flat.itertuples(index=False)]
+    return "\n".join(lines) + "\n"

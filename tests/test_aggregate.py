@@ -164,3 +164,49 @@ def test_wide_table_one_label():
     out = wide(table, "negative", ["outlet"])
     assert list(out.columns) == ["n", "gold", "cc", "pcc"]
     assert "(none)" in out.index and out["cc"].str.match(r"0\.\d{3} \[0\.\d{3}, 0\.\d{3}\]").all()
+
+
+def write_predictions(path: Path, frame: pd.DataFrame, eval_set: str) -> Path:
+    labels = ["negative", "neutral", "positive"]
+    with path.open("a", encoding="utf-8") as handle:
+        for row in frame.to_dict("records"):
+            record = {k: v for k, v in row.items() if not k.startswith("score_")}
+            record["scores"] = {l: row[f"score_{l}"] for l in labels}
+            record["eval_set"] = eval_set
+            handle.write(json.dumps(record) + "\n")
+    return path
+
+
+def test_shares_and_the_aggregate_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    from stance.cli import main
+    from stance.results import shares
+
+    population = write_predictions(tmp_path / "population.jsonl", statements_frame(200, seed=4), "news")
+    annotated = write_predictions(tmp_path / "annotated.jsonl", statements_frame(150, seed=5), "hand")
+    table = shares(population, ["outlet"], annotated=annotated, n_bootstrap=50)
+    assert set(table["estimator"]) == {"gold", "cc", "pcc", "acc"}
+    assert list(dict.fromkeys(table["label"])) == ["negative", "neutral", "positive"]
+    out = tmp_path / "shares.csv"
+    rc = main(["aggregate", str(population), "--by", "pair", "--annotated", str(annotated), "--bootstrap", "50",
+               "--output", str(out), "--quiet"])
+    printed = capsys.readouterr().out
+    assert rc == 0 and "share negative" in printed and "| russia -> us |" in printed
+    written = pd.read_csv(out)
+    assert {"pair", "estimator", "label", "share", "low", "high", "n"} <= set(written.columns)
+    # the output file is never overwritten; an unknown field is one line, exit 2
+    assert main(["aggregate", str(population), "--output", str(out), "--quiet"]) == 2
+    assert main(["aggregate", str(population), "--by", "newspaper", "--quiet"]) == 2
+    assert "no such field" in capsys.readouterr().err
+
+
+def test_shares_on_a_two_label_annotated_set_of_a_three_label_model(tmp_path: Path):
+    """SEESAW is annotated negative / positive; a three-label model's predictions there keep to them."""
+    from stance.results import shares
+
+    frame = statements_frame(120, seed=6)
+    frame = frame[frame["gold"] != "neutral"].copy()
+    frame["predicted"] = np.where(frame["score_negative"] > frame["score_positive"], "negative", "positive")
+    path = write_predictions(tmp_path / "p.jsonl", frame, "seesaw:valid")
+    table = shares(path, [], eval_set="seesaw:valid", annotated=path, n_bootstrap=50)
+    assert set(table["label"]) == {"negative", "positive"}
+    assert np.allclose(table.groupby("estimator")["share"].sum(), 1)
