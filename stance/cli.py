@@ -232,14 +232,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("extract", help="find attributed statements in articles")
-    p.add_argument("articles", nargs="+", help=".txt files (doc_id = stem) or JSONL with doc_id and text")
+    p.add_argument("articles", nargs="+", help=".txt files (doc_id = stem), or JSONL / CSV / TSV / Parquet with doc_id, text "
+                                                   "and optional date, outlet, url, title")
     p.add_argument("--output", required=True, help="statements JSONL")
     p.add_argument("--parties", help="party gazetteer YAML (e.g. configs/parties/us_russia.yaml)")
     _add_common(p)
     p.set_defaults(func=cmd_extract)
 
     p = sub.add_parser("run", help="the full chain: extract, map parties, classify, report")
-    p.add_argument("articles", nargs="+", help=".txt files or JSONL of articles")
+    p.add_argument("articles", nargs="+", help=".txt files, or JSONL / CSV / TSV / Parquet of articles "
+                                               "(doc_id, text; optional date, outlet, url, title)")
     p.add_argument("--model", required=True, help="stance model folder")
     p.add_argument("--parties", required=True, help="party gazetteer YAML")
     p.add_argument("--output", required=True, help="output folder")
