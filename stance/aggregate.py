@@ -246,6 +246,11 @@ def aggregate(
         log.warning("the statements carry no complete probabilities (scores): no pcc estimate")
     if "acc" in estimators and annotated is None:
         log.info("no annotated sample: no acc estimate")
+    if annotated is not None:
+        m = misclassification_matrix(annotated.gold, annotated.pred, len(labels))[0]
+        if np.linalg.matrix_rank(m) < len(labels):
+            log.warning("the classifier's confusion matrix on the annotated sample is singular (a label is never "
+                        "predicted, or two classes are predicted alike): the adjusted estimate is not identified")
     index = {label: i for i, label in enumerate(labels)}
     pred = frame[label_column].map(index).to_numpy()
     rng = np.random.default_rng(seed)
