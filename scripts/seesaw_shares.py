@@ -8,7 +8,8 @@ Reads the training run's predictions of ``seesaw:valid`` (every row carries its 
 a seeded draw of ``story_id``: one half is the hand-annotated sample (its gold labels and the model's
 labels give the adjusted estimate its confusion matrix), the other is the population whose shares are
 estimated, per outlet and per ideology pair, and compared with its gold shares. Splitting by story
-keeps the statements of one story (which share a topic and wording) on one side.
+keeps the statements of one story (which share a topic and wording) on one side; the bootstrap
+resamples whole articles (``--cluster document_id``), whose statements are not independent.
 
 When the run's model has no fitted temperature (a run from before calibration was part of
 ``stance train``), ``--calibrate-on`` fits one on that dev set with the run's model (this predicts the
@@ -89,6 +90,7 @@ def main() -> int:
     parser.add_argument("--bootstrap", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--min-statements", type=int, default=40, help="leave out smaller outlets / pairs")
+    parser.add_argument("--cluster", default="document_id", help="resample whole articles in the bootstrap ('' for none)")
     parser.add_argument("--output", help="write the markdown here too")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
@@ -130,7 +132,7 @@ def main() -> int:
         table = pd.concat([
             gold_shares(population, by, LABELS),
             aggregate(population, by, LABELS, annotated=ann, n_bootstrap=args.bootstrap, seed=args.seed,
-                      min_statements=args.min_statements),
+                      min_statements=args.min_statements, cluster=args.cluster or None),
         ], ignore_index=True)
         table = table[table.groupby(by)["n"].transform("max") >= args.min_statements]
         lines += [f"Share negative by {by[0]} (groups of at least {args.min_statements} statements):", "",

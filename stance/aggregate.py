@@ -125,10 +125,32 @@ def point_shares(pred: np.ndarray, proba: np.ndarray | None, k: int, annotated: 
     return out
 
 
-def bootstrap_shares(pred: np.ndarray, proba: np.ndarray | None, k: int, annotated: Annotated | None,
-                     n_bootstrap: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """``{estimator: (n_bootstrap, k)}``: each resample draws the group's statements with replacement
-    and, for ``acc``, the annotated sample too."""
+def _cluster_draws(pred: np.ndarray, proba: np.ndarray | None, k: int, clusters: np.ndarray, n_bootstrap: int,
+                   rng: np.random.Generator) -> dict[str, list[np.ndarray]]:
+    """Resamples of whole clusters (e.g. the articles): cluster ``c`` drawn ``counts[b, c]`` times weighs
+    each of its statements by that count in resample ``b``."""
+    n = len(pred)
+    _, clusters = np.unique(clusters, return_inverse=True)
+    c = int(clusters.max()) + 1
+    onehot = np.eye(k)[pred]
+    cum = proba.cumsum(axis=-1) if proba is not None else None
+    out: dict[str, list[np.ndarray]] = {"cc": [], "pcc": []}
+    step = max(1, _CHUNK_CELLS // max(n * k, c, 1))
+    for start in range(0, n_bootstrap, step):
+        b = min(step, n_bootstrap - start)
+        weights = rng.multinomial(c, np.full(c, 1 / c), size=b)[:, clusters].astype(float)  # (b, n)
+        total = weights.sum(axis=1, keepdims=True)
+        out["cc"].append(weights @ onehot / total)
+        if cum is not None:
+            drawn = np.minimum((rng.random((b, n, 1)) > cum[None]).sum(axis=-1), k - 1)
+            out["pcc"].append(np.stack([(weights * (drawn == j)).sum(axis=1) for j in range(k)], axis=1) / total)
+    return out
+
+
+def _statement_draws(pred: np.ndarray, proba: np.ndarray | None, k: int, n_bootstrap: int,
+                     rng: np.random.Generator) -> dict[str, list[np.ndarray]]:
+    """Resamples of the statements one by one; for ``pcc`` each drawn statement's label is drawn from
+    its probabilities."""
     n = len(pred)
     onehot = np.eye(k)[pred]
     out: dict[str, list[np.ndarray]] = {"cc": [], "pcc": []}
@@ -136,10 +158,22 @@ def bootstrap_shares(pred: np.ndarray, proba: np.ndarray | None, k: int, annotat
     for start in range(0, n_bootstrap, step):
         idx = rng.integers(0, n, size=(min(step, n_bootstrap - start), n))
         out["cc"].append(onehot[idx].mean(axis=1))
-        if proba is not None:  # each resampled statement's label drawn from its probabilities
+        if proba is not None:
             cum = proba[idx].cumsum(axis=-1)
             drawn = np.minimum((rng.random(idx.shape + (1,)) > cum).sum(axis=-1), k - 1)
             out["pcc"].append(np.eye(k)[drawn].mean(axis=1))
+    return out
+
+
+def bootstrap_shares(pred: np.ndarray, proba: np.ndarray | None, k: int, annotated: Annotated | None,
+                     n_bootstrap: int, rng: np.random.Generator, clusters: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """``{estimator: (n_bootstrap, k)}``: each resample draws the group's statements with replacement
+    (whole clusters of them when ``clusters`` gives each statement's cluster, e.g. its article) and, for
+    ``acc``, the annotated sample too."""
+    if clusters is not None:
+        out = _cluster_draws(pred, proba, k, np.asarray(clusters), n_bootstrap, rng)
+    else:
+        out = _statement_draws(pred, proba, k, n_bootstrap, rng)
     result = {"cc": np.concatenate(out["cc"])}
     if proba is not None:
         result["pcc"] = np.concatenate(out["pcc"])
@@ -155,8 +189,10 @@ def bootstrap_shares(pred: np.ndarray, proba: np.ndarray | None, k: int, annotat
 
 
 def estimate(pred: np.ndarray, proba: np.ndarray | None, k: int, *, annotated: Annotated | None = None,
-             n_bootstrap: int = 1000, level: float = 0.95, rng: np.random.Generator | None = None) -> dict[str, dict[str, np.ndarray]]:
-    """One group's shares and intervals: ``{estimator: {"share", "low", "high"}}``, each of shape (k,)."""
+             n_bootstrap: int = 1000, level: float = 0.95, rng: np.random.Generator | None = None,
+             clusters: np.ndarray | None = None) -> dict[str, dict[str, np.ndarray]]:
+    """One group's shares and intervals: ``{estimator: {"share", "low", "high"}}``, each of shape (k,).
+    ``clusters``: each statement's cluster (article) for a bootstrap that resamples whole clusters."""
     rng = rng if rng is not None else np.random.default_rng(0)
     pred = np.asarray(pred, dtype=int)
     if proba is not None:
@@ -165,7 +201,7 @@ def estimate(pred: np.ndarray, proba: np.ndarray | None, k: int, *, annotated: A
     points = point_shares(pred, proba, k, annotated)
     if n_bootstrap <= 0 or len(pred) == 0:
         return {name: {"share": p, "low": np.full(k, np.nan), "high": np.full(k, np.nan)} for name, p in points.items()}
-    draws = bootstrap_shares(pred, proba, k, annotated, n_bootstrap, rng)
+    draws = bootstrap_shares(pred, proba, k, annotated, n_bootstrap, rng, clusters)
     alpha = (1 - level) / 2
     return {
         name: {"share": points[name], "low": np.quantile(draws[name], alpha, axis=0),
@@ -221,8 +257,13 @@ def aggregate(
     level: float = 0.95,
     seed: int = 0,
     min_statements: int = 1,
+    cluster: str | None = None,
 ) -> pd.DataFrame:
     """The share of each label in each group of ``frame`` (one row per statement), by each estimator.
+
+    ``cluster``: a field whose values group statements that are not independent (``doc_id``: the
+    statements of one article share its author, event and wording); the bootstrap then resamples whole
+    clusters, which widens the intervals where statements cluster. None: statements are resampled one by one.
 
     ``by``: record fields to group by, or the derived ``pair`` and ``month`` (empty: all statements).
     ``label_column`` holds the predicted labels; probabilities are read from ``score_<label>`` columns
@@ -241,6 +282,8 @@ def aggregate(
         raise StanceError(f"predicted labels {outside} are not among the labels {labels}")
     by = list(by)
     frame = with_derived(frame, by).reset_index(drop=True)
+    if cluster is not None and cluster not in frame:
+        raise StanceError(f"cannot resample by {cluster!r}: the statements have no such field")
     proba = score_matrix(frame, labels)
     if "pcc" in estimators and proba is None:
         log.warning("the statements carry no complete probabilities (scores): no pcc estimate")
@@ -262,7 +305,8 @@ def aggregate(
             continue
         key = key if isinstance(key, tuple) else (key,)
         result = estimate(pred[keep].astype(int), proba[keep] if proba is not None else None, len(labels),
-                          annotated=annotated, n_bootstrap=n_bootstrap, level=level, rng=rng)
+                          annotated=annotated, n_bootstrap=n_bootstrap, level=level, rng=rng,
+                          clusters=frame[cluster].astype(str).to_numpy()[keep] if cluster else None)
         for name in estimators:
             if name not in result:
                 continue

@@ -161,6 +161,7 @@ def cmd_aggregate(args: argparse.Namespace) -> int:
         level=args.level,
         seed=args.seed,
         min_statements=args.min_statements,
+        cluster=args.cluster,
     )
     print(write_shares(table, args.by or [], args.output))
     return 0
@@ -268,6 +269,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--level", type=float, default=0.95, help="interval level (default %(default)s)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--min-statements", type=int, default=1, help="leave out smaller groups")
+    p.add_argument("--cluster", metavar="FIELD", help="resample whole clusters in the bootstrap, e.g. doc_id (the "
+                                                      "statements of one article are not independent)")
     p.add_argument("--output", help="write the long table (group, estimator, label, share, low, high, n) as CSV")
     _add_common(p)
     p.set_defaults(func=cmd_aggregate)

@@ -446,10 +446,12 @@ def shares(
     level: float = 0.95,
     seed: int = 0,
     min_statements: int = 1,
+    cluster: str | None = None,
 ) -> pd.DataFrame:
     """The share of each stance per group (``by``: record fields, or ``pair`` and ``month``), by each
     estimator of :mod:`stance.aggregate` with bootstrap intervals; rows ``estimator == "gold"`` hold the
-    hand-annotated shares where the statements have gold labels (``with_gold``).
+    hand-annotated shares where the statements have gold labels (``with_gold``). ``cluster="doc_id"``
+resamples whole articles in the bootstrap (their statements are not independent).
 
     >>> shares("runs/news", by=["pair", "month"], annotated="runs/demo", annotated_set="seed:...")  # doctest: +SKIP
     """
@@ -459,7 +461,7 @@ def shares(
     labels = list(labels) if labels is not None else share_labels(frame)
     ann = annotated_sample(annotated, labels, annotated_set) if annotated is not None else None
     table = aggregate(frame, list(by), labels, annotated=ann, estimators=estimators, n_bootstrap=n_bootstrap,
-                      level=level, seed=seed, min_statements=min_statements)
+                      level=level, seed=seed, min_statements=min_statements, cluster=cluster)
     if with_gold and "gold" in frame and frame["gold"].notna().any():
         annotated_rows = frame[frame["gold"].isin(labels)]
         gold = gold_shares(annotated_rows, list(by), labels)

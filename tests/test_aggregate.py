@@ -187,7 +187,7 @@ def test_shares_and_the_aggregate_command(tmp_path: Path, capsys: pytest.Capture
     assert set(table["estimator"]) == {"gold", "cc", "pcc", "acc"}
     assert list(dict.fromkeys(table["label"])) == ["negative", "neutral", "positive"]
     out = tmp_path / "shares.csv"
-    rc = main(["aggregate", str(population), "--by", "pair", "--annotated", str(annotated), "--bootstrap", "50",
+    rc = main(["aggregate", str(population), "--by", "pair", "--annotated", str(annotated), "--bootstrap", "50", "--cluster", "doc_id",
                "--output", str(out), "--quiet"])
     printed = capsys.readouterr().out
     assert rc == 0 and "share negative" in printed and "| russia -> us |" in printed
@@ -210,3 +210,25 @@ def test_shares_on_a_two_label_annotated_set_of_a_three_label_model(tmp_path: Pa
     table = shares(path, [], eval_set="seesaw:valid", annotated=path, n_bootstrap=50)
     assert set(table["label"]) == {"negative", "positive"}
     assert np.allclose(table.groupby("estimator")["share"].sum(), 1)
+
+
+def test_cluster_bootstrap_widens_intervals_of_clustered_statements():
+    """Articles whose statements all share one label: resampling articles, not statements, gives the
+    wider interval that the dependence calls for."""
+    rng = np.random.default_rng(2)
+    article_label = rng.choice(K, size=30, p=PI0)
+    y = np.repeat(article_label, 10)
+    pred = y.copy()
+    proba = np.eye(K)[y] * 0.9 + 0.1 / K
+    clusters = np.repeat(np.arange(30), 10)
+    iid = estimate(pred, proba, K, n_bootstrap=400, rng=np.random.default_rng(0))
+    by_article = estimate(pred, proba, K, n_bootstrap=400, rng=np.random.default_rng(0), clusters=clusters)
+    for name in ("cc", "pcc"):
+        width_iid = (iid[name]["high"] - iid[name]["low"]).mean()
+        width_cluster = (by_article[name]["high"] - by_article[name]["low"]).mean()
+        assert width_cluster > 2 * width_iid
+    frame = statements_frame(120)
+    table = aggregate(frame, ["outlet"], ["negative", "neutral", "positive"], n_bootstrap=50, cluster="doc_id")
+    assert set(table["estimator"]) == {"cc", "pcc"}
+    with pytest.raises(StanceError, match="no such field"):
+        aggregate(frame, [], ["negative", "neutral", "positive"], cluster="article")
