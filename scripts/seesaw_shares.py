@@ -39,14 +39,17 @@ LABELS = ["negative", "positive"]
 SET = "seesaw:valid"
 
 
-def fit_temperature_on(model_dir: Path, spec: str) -> tuple[float, dict]:
-    from stance.calibration import calibrate_classifier
+def fit_temperature_on(model_dir: Path, spec: str, reliability: str | None) -> tuple[float, dict]:
+    from stance.calibration import calibrate_classifier, plot_reliability
     from stance.datasets import load_dataset
     from stance.model import StanceClassifier
 
     clf = StanceClassifier.from_pretrained(model_dir)
     records = load_dataset(spec)
-    summary, _ = calibrate_classifier(clf, records, "stance", name=spec)
+    summary, (before, after, gold) = calibrate_classifier(clf, records, "stance", name=spec)
+    if reliability:
+        plot_reliability({"before": (before, gold), f"after (T = {clf.temperature:.2f})": (after, gold)}, reliability,
+                         title=f"{model_dir.parent.name} on {spec}")
     return clf.temperature, summary
 
 
@@ -87,6 +90,7 @@ def main() -> int:
     parser.add_argument("--run", required=True, help="training run folder with seesaw:valid predictions")
     parser.add_argument("--calibrate-on", default=None, help="dev set to fit a temperature on with the run's model")
     parser.add_argument("--temperature", type=float, default=None, help="use this temperature")
+    parser.add_argument("--reliability", help="with --calibrate-on: write the dev reliability diagram (PNG) here")
     parser.add_argument("--bootstrap", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--min-statements", type=int, default=40, help="leave out smaller outlets / pairs")
@@ -108,7 +112,7 @@ def main() -> int:
     else:
         temperature = args.temperature
         if temperature is None and args.calibrate_on:
-            temperature, calibration = fit_temperature_on(run.path / "model", args.calibrate_on)
+            temperature, calibration = fit_temperature_on(run.path / "model", args.calibrate_on, args.reliability)
             lines.append(f"Temperature fitted on `{args.calibrate_on}` with the run's model: {temperature:.3f} "
                          f"(NLL {calibration['nll_before']:.4f} -> {calibration['nll_after']:.4f}, "
                          f"ECE {calibration['ece_before']:.4f} -> {calibration['ece_after']:.4f}, n={calibration['n']}).")
