@@ -261,15 +261,15 @@ def aggregate(
 ) -> pd.DataFrame:
     """The share of each label in each group of ``frame`` (one row per statement), by each estimator.
 
-    ``cluster``: a field whose values group statements that are not independent (``doc_id``: the
-    statements of one article share its author, event and wording); the bootstrap then resamples whole
-    clusters, which widens the intervals where statements cluster. None: statements are resampled one by one.
-
     ``by``: record fields to group by, or the derived ``pair`` and ``month`` (empty: all statements).
     ``label_column`` holds the predicted labels; probabilities are read from ``score_<label>`` columns
     (or a ``scores`` dict column) for ``pcc``; ``annotated`` gives ``acc`` its misclassification matrix.
     Returns a long table: the ``by`` columns, ``estimator``, ``label``, ``share``, ``low``, ``high``, ``n``.
     Groups with fewer than ``min_statements`` statements are left out.
+
+    ``cluster``: a field whose values group statements that are not independent (``doc_id``: the
+    statements of one article share its author, event and wording); the bootstrap then resamples whole
+    clusters, which widens the intervals where statements cluster. None: statements are resampled one by one.
     """
     unknown = [e for e in estimators if e not in ESTIMATORS]
     if unknown:
