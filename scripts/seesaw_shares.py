@@ -13,7 +13,9 @@ resamples whole articles (``--cluster document_id``), whose statements are not i
 
 When the run's model has no fitted temperature (a run from before calibration was part of
 ``stance train``), ``--calibrate-on`` fits one on that dev set with the run's model (this predicts the
-dev set once) and rescales the scores; ``--temperature T`` gives one instead. The ECE before and after
+dev set once) and rescales the scores; ``--calibrate-on-predictions SET`` fits it on the run's own
+predictions of one eval set instead (no model run; that set's ECE is then in-sample); ``--temperature T``
+gives one. The ECE before and after
 is printed for every eval set of the run.
 """
 from __future__ import annotations
@@ -90,6 +92,8 @@ def main() -> int:
     parser.add_argument("--run", required=True, help="training run folder with seesaw:valid predictions")
     parser.add_argument("--calibrate-on", default=None, help="dev set to fit a temperature on with the run's model")
     parser.add_argument("--temperature", type=float, default=None, help="use this temperature")
+    parser.add_argument("--calibrate-on-predictions", metavar="SET",
+                        help="fit the temperature on the run's own predictions of this eval set (no model run)")
     parser.add_argument("--reliability", help="with --calibrate-on: write the dev reliability diagram (PNG) here")
     parser.add_argument("--bootstrap", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
@@ -111,6 +115,17 @@ def main() -> int:
         t_for_ece = model_t
     else:
         temperature = args.temperature
+        if temperature is None and args.calibrate_on_predictions:
+            from stance.calibration import calibration_summary, fit_temperature, label_indices
+
+            part = run.predictions[run.predictions["eval_set"] == args.calibrate_on_predictions]
+            raw = np.array([[s[l] for l in model_labels] for s in part["scores"]], dtype=float)
+            gold, mask = label_indices(list(part["gold"]), model_labels)
+            temperature = fit_temperature(raw[mask], gold)
+            calibration = calibration_summary(raw[mask], rescale(raw[mask], temperature), gold)
+            lines.append(f"Temperature fitted on the run's predictions of `{args.calibrate_on_predictions}` (no model "
+                         f"run): {temperature:.3f} (NLL {calibration['nll_before']:.4f} -> {calibration['nll_after']:.4f}, "
+                         f"n={calibration['n']}); the ECE of that set below is in-sample.")
         if temperature is None and args.calibrate_on:
             temperature, calibration = fit_temperature_on(run.path / "model", args.calibrate_on, args.reliability)
             lines.append(f"Temperature fitted on `{args.calibrate_on}` with the run's model: {temperature:.3f} "
