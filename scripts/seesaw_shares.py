@@ -136,6 +136,7 @@ def main() -> int:
         t_for_ece = temperature
     ece = eval_set_calibration(predictions.to_dict("records"), model_labels, t_for_ece)
     ece_table = pd.DataFrame(ece).T[["n", "ece_before", "ece_after", "nll_before", "nll_after"]]
+    ece_table = ece_table.astype({"n": int, "ece_before": float, "ece_after": float, "nll_before": float, "nll_after": float})
     ece_table.index.name = "eval set"
     lines += ["", "Calibration on each eval set (top-label ECE, 15 bins; over the set's own labels):", "",
               markdown_table(ece_table)]

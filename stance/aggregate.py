@@ -53,7 +53,8 @@ DERIVED = {
     "pair": "speaker_party -> target_party",
     "month": "the month (YYYY-MM) of date",
 }
-_CHUNK_CELLS = 4_000_000  # bootstrap resamples are drawn in chunks of at most this many indices
+_CHUNK_CELLS = 4_000_000
+MIN_CLUSTERS = 5  # fewer clusters than this in a group: resample its statements (a cluster bootstrap needs several)  # bootstrap resamples are drawn in chunks of at most this many indices
 
 
 @dataclass
@@ -170,6 +171,10 @@ def bootstrap_shares(pred: np.ndarray, proba: np.ndarray | None, k: int, annotat
     """``{estimator: (n_bootstrap, k)}``: each resample draws the group's statements with replacement
     (whole clusters of them when ``clusters`` gives each statement's cluster, e.g. its article) and, for
     ``acc``, the annotated sample too."""
+    if clusters is not None and len(np.unique(clusters)) < MIN_CLUSTERS:
+        log.warning("a group has statements from only %d cluster(s) (articles): its interval resamples statements "
+                    "and leaves out the dependence within articles", len(np.unique(clusters)))
+        clusters = None
     if clusters is not None:
         out = _cluster_draws(pred, proba, k, np.asarray(clusters), n_bootstrap, rng)
     else:
@@ -269,7 +274,9 @@ def aggregate(
 
     ``cluster``: a field whose values group statements that are not independent (``doc_id``: the
     statements of one article share its author, event and wording); the bootstrap then resamples whole
-    clusters, which widens the intervals where statements cluster. None: statements are resampled one by one.
+    clusters, which widens the intervals where statements cluster; a group with fewer than
+    ``MIN_CLUSTERS`` clusters has its statements resampled (with a warning). None: statements are
+    resampled one by one.
     """
     unknown = [e for e in estimators if e not in ESTIMATORS]
     if unknown:

@@ -232,3 +232,11 @@ def test_cluster_bootstrap_widens_intervals_of_clustered_statements():
     assert set(table["estimator"]) == {"cc", "pcc"}
     with pytest.raises(StanceError, match="no such field"):
         aggregate(frame, [], ["negative", "neutral", "positive"], cluster="article")
+
+
+def test_a_group_from_one_article_falls_back_to_resampling_statements(caplog: pytest.LogCaptureFixture):
+    rng = np.random.default_rng(3)
+    y, pred, proba = draw(rng, 50, PI0)
+    result = estimate(pred, proba, K, n_bootstrap=200, clusters=np.zeros(50, dtype=int))
+    assert (result["cc"]["high"] - result["cc"]["low"]).max() > 0.05
+    assert "only 1 cluster" in caplog.text
