@@ -19,14 +19,17 @@ from .aggregate import ESTIMATOR_NAMES, Annotated, aggregate, markdown_table, wi
 log = logging.getLogger(__name__)
 
 N_BOOTSTRAP = 1000
-MIN_MONTH_STATEMENTS = 1
+MIN_ANNOTATED_TO_LEAD = 200
 
 
-def primary_estimator(table: pd.DataFrame) -> str:
-    """The estimate a plot shows: adjusted when an annotated sample corrected it, else probabilistic,
+def primary_estimator(table: pd.DataFrame, n_annotated: int | None = None) -> str:
+    """The estimate a plot shows: adjusted when an annotated sample of at least ``MIN_ANNOTATED_TO_LEAD``
+    statements corrected it (a smaller one leaves its intervals too wide to read), else probabilistic,
     else counting."""
     present = set(table["estimator"])
-    return next(e for e in ("acc", "pcc", "cc") if e in present)
+    if "acc" in present and (n_annotated or 0) >= MIN_ANNOTATED_TO_LEAD:
+        return "acc"
+    return next(e for e in ("pcc", "cc") if e in present)
 
 
 def estimator_note(primary: str, calibrated: bool, n_annotated: int | None) -> str:
@@ -53,7 +56,13 @@ def estimator_note(primary: str, calibrated: bool, n_annotated: int | None) -> s
     else:
         lines.append("- **acc** (adjusted classify and count) needs a hand-annotated sample (`--gold`, or "
                      "`stance aggregate --annotated`): none was given.")
-    lines += ["", f"The plots show **{primary}**."]
+    reason = {
+        "acc": "the annotated sample is large enough for its correction to be read",
+        "pcc": (f"the {n_annotated} annotated statements are too few (under {MIN_ANNOTATED_TO_LEAD}) for the "
+                "correction to be read" if n_annotated else "no annotated sample was given"),
+        "cc": "the statements carry no probabilities",
+    }[primary]
+    lines += ["", f"The plots show **{primary}**: {reason}."]
     return "\n".join(lines) + "\n"
 
 
@@ -147,7 +156,7 @@ def findings_sections(
             frame[column] = None
     common = dict(labels=list(labels), annotated=annotated, n_bootstrap=n_bootstrap, seed=seed)
     pairs = _display(aggregate(frame, ["pair"], **common), display)
-    primary = primary_estimator(pairs)
+    primary = primary_estimator(pairs, len(annotated.gold) if annotated is not None else None)
     sections: list[tuple[str, str, list[Path]]] = []
     note = estimator_note(primary, calibrated, len(annotated.gold) if annotated is not None else None)
     plot = plot_shares_by_group(pairs, "pair", primary, out / "shares_by_pair.png", "stance shares by speaker -> target party")

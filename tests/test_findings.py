@@ -33,7 +33,8 @@ def test_seed_article_report_shows_party_shares_with_the_adjusted_estimate(tiny_
     assert "## Stance shares by party pair" in report
     assert "| pair | n | cc | pcc | acc |" in report
     assert "| US -> RU |" in report and "Share **confrontational**" in report
-    assert "14 hand-annotated statements" in report and "The plots show **acc**" in report
+    assert "14 hand-annotated statements" in report
+    assert "The plots show **pcc**: the 14 annotated statements are too few" in report
     assert (out / "shares_by_pair.png").exists()
     assert "Stance shares by month" not in report  # a .txt article has no date
 
