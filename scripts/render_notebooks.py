@@ -66,7 +66,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--run", help="a `stance train` run folder (notebooks 02 and 03)")
     parser.add_argument("--run-b", help="a second run folder (notebook 03)")
-    parser.add_argument("--statements", help="a `stance run` output folder (notebook 01)")
+    parser.add_argument("--statements", help="a `stance run` output folder (notebooks 01 and 05)")
     parser.add_argument("--annotations", help="imported annotations, a file or folder (notebook 04)")
     parser.add_argument("--html-dir", default=str(REPO / "build" / "notebooks"))
     parser.add_argument("--png-dir", default=str(REPO / "docs" / "notebooks"))
@@ -89,6 +89,7 @@ def main() -> int:
             "02_evaluate_model": {"STANCE_RUN": runs["run"]},
             "03_compare_models": {"STANCE_RUN": runs["run"], "STANCE_RUN_B": runs["run_b"]},
             "04_annotator_agreement": {"STANCE_RUN": runs["annotations"]},
+            "05_stance_shares": {"STANCE_RUN": runs["statements"]},
         }
         for name, env in jobs.items():
             render(name, {k: str(Path(v).resolve()) for k, v in env.items()}, html_dir, png_dir, chromium)

@@ -167,6 +167,27 @@ def cmd_encoders(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_aggregate(args: argparse.Namespace) -> int:
+    from .aggregate import ESTIMATORS, write_shares
+    from .results import shares
+
+    table = shares(
+        args.input,
+        by=args.by or [],
+        annotated=args.annotated,
+        eval_set=args.eval_set,
+        annotated_set=args.annotated_set,
+        estimators=args.estimator or ESTIMATORS,
+        n_bootstrap=args.bootstrap,
+        level=args.level,
+        seed=args.seed,
+        min_statements=args.min_statements,
+        cluster=args.cluster,
+    )
+    print(write_shares(table, args.by or [], args.output))
+    return 0
+
+
 def _parse_alias(items: Sequence[str] | None) -> dict[str, str] | None:
     if not items:
         return None
@@ -233,14 +254,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("extract", help="find attributed statements in articles")
-    p.add_argument("articles", nargs="+", help=".txt files (doc_id = stem) or JSONL with doc_id and text")
+    p.add_argument("articles", nargs="+", help=".txt files (doc_id = stem), or JSONL / CSV / TSV / Parquet with doc_id, text "
+                                                   "and optional date, outlet, url, title")
     p.add_argument("--output", required=True, help="statements JSONL")
     p.add_argument("--parties", help="party gazetteer YAML (e.g. configs/parties/us_russia.yaml)")
     _add_common(p)
     p.set_defaults(func=cmd_extract)
 
     p = sub.add_parser("run", help="the full chain: extract, map parties, classify, report")
-    p.add_argument("articles", nargs="+", help=".txt files or JSONL of articles")
+    p.add_argument("articles", nargs="+", help=".txt files, or JSONL / CSV / TSV / Parquet of articles "
+                                               "(doc_id, text; optional date, outlet, url, title)")
     p.add_argument("--model", required=True, help="stance model folder")
     p.add_argument("--parties", required=True, help="party gazetteer YAML")
     p.add_argument("--output", required=True, help="output folder")
@@ -251,6 +274,27 @@ def build_parser() -> argparse.ArgumentParser:
     _add_precision(p)
     _add_common(p)
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("aggregate", help="shares of each stance by group (party pair, outlet, month), with intervals")
+    p.add_argument("input", help="a run folder (stance run / stance train) or a statements / predictions JSONL")
+    p.add_argument("--by", action="append", metavar="FIELD",
+                   help="group by a record field (outlet, speaker_canonical, ...) or pair (speaker party -> target "
+                        "party) or month (of date); repeatable; none: all statements")
+    p.add_argument("--annotated", help="hand-annotated sample with gold and predicted labels of the same model "
+                                       "(a run folder or JSONL): enables the adjusted estimate (acc)")
+    p.add_argument("--annotated-set", help="the eval set of --annotated to use (a training run holds several)")
+    p.add_argument("--eval-set", help="the eval set of INPUT to aggregate (a training run holds several)")
+    p.add_argument("--estimator", action="append", choices=["cc", "pcc", "acc"],
+                   help="repeatable (default: all that the input allows)")
+    p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples (default %(default)s)")
+    p.add_argument("--level", type=float, default=0.95, help="interval level (default %(default)s)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--min-statements", type=int, default=1, help="leave out smaller groups")
+    p.add_argument("--cluster", metavar="FIELD", help="resample whole clusters in the bootstrap, e.g. doc_id (the "
+                                                      "statements of one article are not independent)")
+    p.add_argument("--output", help="write the long table (group, estimator, label, share, low, high, n) as CSV")
+    _add_common(p)
+    p.set_defaults(func=cmd_aggregate)
 
     p = sub.add_parser("demo", help="the main job: train, evaluate, run the seed article, report")
     p.add_argument("--output", default="runs/demo",

@@ -96,6 +96,11 @@ class EvalConfig:
         "map gold label names to model labels before scoring, e.g. confrontational: negative"
     )
     display_alias: dict[str, str] = _help("names to show model labels under in reports")
+    calibration: Literal["temperature", "none"] = _help(
+        "temperature: fit a temperature on the dev set at the end of training, save it with the model "
+        "(model/calibration.json) and report ECE before and after (stance.calibration); none: leave the "
+        "probabilities as trained"
+    )
 
 
 @dataclass

@@ -2152,16 +2152,25 @@ def extract_statements(
 
 
 # ============================================================================ files
+ARTICLE_FIELDS = ("doc_id", "text", "date", "outlet", "url", "title")
+TABLE_SUFFIXES = (".csv", ".tsv", ".parquet")
+
+
 def iter_articles(paths: Iterable[str | Path]) -> Iterator[tuple[str, str, dict[str, Any]]]:
     """``(doc_id, text, metadata)`` per article: a ``.txt`` file is one article (doc_id = file
-    stem); a ``.jsonl`` file holds one per line with ``doc_id`` and ``text`` (other fields are
-    metadata). Bad input is an InputError naming file, line and field."""
+    stem); a ``.jsonl`` file holds one per line, and a ``.csv`` / ``.tsv`` / ``.parquet`` table one per
+    row, with ``doc_id`` and ``text`` and optionally ``date`` (ISO 8601, e.g. ``2014-05-12``),
+    ``outlet``, ``url``, ``title`` or any other field: the metadata every statement of the article
+    keeps. Bad input is an InputError naming file, line (a table's first data row is line 2) and field."""
     from .io import iter_jsonl, read_text
 
     seen: dict[str, str] = {}
     for path in map(Path, paths):
-        if path.suffix.lower() in (".jsonl", ".json"):
+        suffix = path.suffix.lower()
+        if suffix in (".jsonl", ".json"):
             rows: Iterable[tuple[int | None, dict[str, Any]]] = iter_jsonl(path)
+        elif suffix in TABLE_SUFFIXES:
+            rows = _table_rows(path)
         else:
             rows = [(None, {"doc_id": path.stem, "text": read_text(path)})]
         for line, row in rows:
@@ -2175,7 +2184,68 @@ def iter_articles(paths: Iterable[str | Path]) -> Iterator[tuple[str, str, dict[
             if doc_id in seen:
                 raise InputError(path, f"duplicated doc_id {doc_id!r} (first in {seen[doc_id]})", line=line, field="doc_id")
             seen[doc_id] = f"{path}:{line}" if line else str(path)
-            yield doc_id, text, {k: v for k, v in row.items() if k not in ("doc_id", "text")}
+            metadata = {k: v for k, v in row.items() if k not in ("doc_id", "text")}
+            _check_metadata(metadata, path, line)
+            yield doc_id, text, metadata
+
+
+def _table_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The rows of a CSV / TSV / Parquet table of articles as dicts (empty cells left out), with the
+    line number of each in the file (header = line 1). Cells are read as text, except in Parquet,
+    where dates become ISO strings."""
+    import pandas as pd
+
+    from .io import read_text
+
+    if not path.is_file():
+        raise InputError(path, "no such file")
+    try:
+        if path.suffix.lower() == ".parquet":
+            frame = pd.read_parquet(path)
+        else:
+            import io as _io
+
+            frame = pd.read_csv(_io.StringIO(read_text(path)), sep="\t" if path.suffix.lower() == ".tsv" else ",",
+                                dtype=str, keep_default_na=False)
+    except (ValueError, OSError, pd.errors.ParserError) as err:
+        raise InputError(path, f"cannot read the table: {str(err).strip().splitlines()[0]}") from None
+    if frame.empty:
+        raise InputError(path, "the table holds no articles")
+    for column in ("doc_id", "text"):
+        if column not in frame.columns:
+            raise InputError(path, f"the table has no {column!r} column (columns: {list(map(str, frame.columns))})",
+                             line=1, field=column)
+    for i, row in enumerate(frame.to_dict("records")):
+        out: dict[str, Any] = {}
+        for key, value in row.items():
+            if value is None or (isinstance(value, float) and value != value) or value == "":
+                continue
+            if hasattr(value, "isoformat"):
+                value = value.isoformat()
+            elif hasattr(value, "item"):  # numpy scalars
+                value = value.item()
+            out[str(key)] = value
+        yield i + 2, out
+
+
+def _check_metadata(metadata: dict[str, Any], path: Path, line: int | None) -> None:
+    """``date`` must be an ISO 8601 date (grouping by month reads it); ``outlet``, ``url`` and ``title``
+    strings."""
+    from datetime import datetime
+
+    date = metadata.get("date")
+    if date is not None:
+        try:
+            if not isinstance(date, str):
+                raise ValueError
+            datetime.fromisoformat(date.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise InputError(path, f"expected an ISO 8601 date such as 2014-05-12, got {date!r}", line=line,
+                             field="date") from None
+    for field in ("outlet", "url", "title"):
+        value = metadata.get(field)
+        if value is not None and not isinstance(value, str):
+            raise InputError(path, f"expected a string, got {type(value).__name__}", line=line, field=field)
 
 
 def extract_many(

@@ -27,6 +27,7 @@ from .errors import InputError, StanceError
 log = logging.getLogger(__name__)
 
 STANCE_CONFIG = "stance_config.json"
+CALIBRATION = "calibration.json"  # {"temperature": T, ...}: written when a temperature is set (stance.calibration)
 REQUIRED_FILES = ("config.json", "model.safetensors")
 # int8: statements whose top-two probability margin is under this are scored again in fp32
 INT8_RECHECK_MARGIN = 0.25
@@ -197,6 +198,8 @@ class StanceClassifier:
         self.display_alias: dict[str, str] = {}  # model label -> name shown in reports
         self.encoder: str | None = None  # the base encoder's name or path (provenance, model card)
         self.precision: str | None = None  # what the weights were trained in, when known
+        self.temperature = 1.0  # logits are divided by it before the softmax (fitted: stance.calibration)
+        self.calibration: dict[str, Any] = {}  # how the temperature was fitted, saved beside it
         # marker pooling: the marker positions of the batch being run, read by a hook on the encoder
         self._marker_index: list[Any] = [None]
         if encoding.pooling == "markers":
@@ -336,6 +339,8 @@ class StanceClassifier:
         clf.display_alias = dict(saved.get("display_alias", {}))
         clf.encoder = saved.get("encoder") if saved else str(name_or_path)
         clf.precision = saved.get("precision")
+        if local.is_dir():
+            clf.load_calibration(local)
         if quantize == "int8":
             clf.quantize_int8(int8_recheck)
         elif quantize == "bf16":
@@ -440,6 +445,7 @@ class StanceClassifier:
             record = provenance or prov.collect(encoder=self.encoder, precision=self.precision)
             (tmp / prov.PROVENANCE).write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
             (tmp / prov.MODEL_CARD).write_text(card or prov.model_card(record, self.labels), encoding="utf-8")
+            self.save_calibration(tmp)
             if path.exists():
                 old = path.with_name(f".{path.name}.old")
                 shutil.rmtree(old, ignore_errors=True)
@@ -451,6 +457,30 @@ class StanceClassifier:
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
+
+    # ------------------------------------------------------------------ calibration
+    def save_calibration(self, path: str | os.PathLike[str]) -> None:
+        """Write ``calibration.json`` into the model folder ``path`` when a temperature is set."""
+        if self.temperature == 1.0 and not self.calibration:
+            return
+        from .io import write_json
+
+        write_json(Path(path) / CALIBRATION, {**self.calibration, "temperature": self.temperature})
+
+    def load_calibration(self, path: str | os.PathLike[str]) -> None:
+        """Read the temperature of a model folder's ``calibration.json`` (none: 1, uncalibrated)."""
+        file = Path(path) / CALIBRATION
+        if not file.exists():
+            return
+        try:
+            data = json.loads(file.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as err:
+            raise InputError(file, f"malformed JSON: {err.msg}", line=err.lineno) from None
+        t = data.get("temperature") if isinstance(data, dict) else None
+        if isinstance(t, bool) or not isinstance(t, (int, float)) or not 0 < t < float("inf"):
+            raise InputError(file, f"expected a positive number, got {t!r}", field="temperature")
+        self.temperature = float(t)
+        self.calibration = {k: v for k, v in data.items() if k != "temperature"}
 
     def quantize_int8(self, recheck_margin: float = INT8_RECHECK_MARGIN) -> None:
         """Dynamic int8 quantization of the linear layers (CPU inference): weights per output channel
@@ -591,7 +621,7 @@ class StanceClassifier:
                                    desc="predict", unit="batch"):
                 batch = {k: v.to(self.device) for k, v in batch.items()}
                 logits = self.logits(model, batch)
-                out[[rows[i] for i in idx]] = torch.softmax(logits.float(), dim=-1).cpu().numpy()
+                out[[rows[i] for i in idx]] = torch.softmax(logits.float() / self.temperature, dim=-1).cpu().numpy()
 
     def predict(self, records: Iterable[dict[str, Any] | str] | str, batch_size: int = 64, show_progress_bar: bool = False) -> list[str] | str:
         """Labels for records (or one label for one string)."""

@@ -126,7 +126,7 @@ def classification_input(statement: dict[str, Any], parties: Any | None) -> dict
 # the top-level entries a run writes: --overwrite removes these and nothing else
 RUN_OUTPUTS = ("run.json", "parts", "statements.jsonl", "statements.csv", "statements.parquet", "metrics.json",
                "report.md", "report.html", "party_stance.png", "stance_over_time.png", "confusion_gold_spans.png",
-               COMPLETE)
+               "shares_by_pair.png", "shares_over_time.png", "shares_by_outlet.png", COMPLETE)
 
 
 def _run_key(articles: Sequence[str | Path], model: str, parties: str | None, options: dict[str, Any]) -> str:

@@ -193,6 +193,7 @@ def write_run_report(out: Path, *, model: Any, parties: Any | None, gold: str | 
         matrix.index.name = "speaker -> target"
         plots = [_heatmap(matrix, out / "party_stance.png", "stance by speaker party -> target party")]
         sections.append(("Party x party stance", _md(matrix), plots))
+        sections += _findings(frame, out, model=model, gold=gold, label_field=label_field)
         speaker_col = "speaker_canonical" if "speaker_canonical" in shown else "speaker"
         by_speaker = pd.crosstab(shown[speaker_col].fillna("(unresolved)"), shown[label_field]).reindex(columns=labels, fill_value=0)
         by_speaker = by_speaker.loc[by_speaker.sum(axis=1).sort_values(ascending=False).index[:20]]
@@ -223,6 +224,26 @@ def write_run_report(out: Path, *, model: Any, parties: Any | None, gold: str | 
         summary["gold"] = {"stance_given_gold_spans_agree": given["agree"], "end_to_end_agree": e2e["agree"], "n_gold": e2e["n_gold"]}
     _write_documents(out, sections, summary)
     return summary
+
+
+def _findings(frame: pd.DataFrame, out: Path, *, model: Any, gold: str | None, label_field: str) -> list[tuple[str, str, list[Path]]]:
+    """Shares by party pair, month and outlet with intervals (:mod:`stance.findings`); with gold, the gold
+    statements and the model's labels for them are the annotated sample of the adjusted estimate."""
+    from .findings import findings_sections
+
+    annotated = None
+    if gold:
+        from .aggregate import Annotated
+        from .datasets import load_gold
+
+        alias = getattr(model, "label_alias", {}) or {}
+        given = load_gold(gold)
+        pairs = [(alias.get(r[label_field], r[label_field]), p) for r, p in zip(given, model.predict(given))]
+        pairs = [(g, p) for g, p in pairs if g in model.labels]
+        if pairs:
+            annotated = Annotated.from_labels([g for g, _ in pairs], [p for _, p in pairs], model.labels)
+    return findings_sections(frame, model.labels, out, label_field=label_field, display=getattr(model, "display_alias", {}) or {},
+                             annotated=annotated, calibrated=getattr(model, "temperature", 1.0) != 1.0)
 
 
 def _fmt_extraction(overall: dict[str, Any]) -> str:

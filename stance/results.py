@@ -376,3 +376,100 @@ def _paired(a: pd.DataFrame, b: pd.DataFrame, spec: str) -> tuple[list[str], lis
     if (merged["gold_a"] != merged["gold_b"]).any():
         raise StanceError(f"eval set {spec!r}: the gold labels differ between the two systems' predictions")
     return list(merged["gold_a"]), list(merged["predicted_a"]), list(merged["predicted_b"])
+
+
+# --------------------------------------------------------------------------- shares by group
+def statements_of(source: Run | pd.DataFrame | str | Path, eval_set: str | None = None) -> pd.DataFrame:
+    """The classified statements of a run folder (training: its predictions; pipeline: its statements),
+    of a statements / predictions JSONL file, or a frame as given: one row per statement with
+    ``predicted`` (and ``gold`` where annotated). ``eval_set`` keeps one eval set of a training run."""
+    if isinstance(source, pd.DataFrame):
+        frame = source
+    elif isinstance(source, Run):
+        frame = source.predictions
+    else:
+        path = Path(source)
+        if path.is_dir():
+            frame = load_run(path).predictions
+        elif path.is_file():
+            frame = _predictions(_statement_predictions(_frame(path), {}))
+        else:
+            raise StanceError(f"{path}: no such run folder or statements file")
+    if eval_set is not None:
+        if "eval_set" not in frame or eval_set not in set(frame["eval_set"]):
+            sets = list(dict.fromkeys(frame["eval_set"])) if "eval_set" in frame else []
+            raise StanceError(f"no eval set {eval_set!r} among {sets}")
+        frame = frame[frame["eval_set"] == eval_set]
+    if "predicted" not in frame:
+        raise StanceError("the statements carry no predicted label ('predicted' or 'stance')")
+    return frame.reset_index(drop=True)
+
+
+def share_labels(frame: pd.DataFrame) -> list[str]:
+    """The labels to estimate shares of: the model's (the keys of ``scores``), or only those a
+    hand-annotated set uses when it uses fewer and the predictions keep to them (SEESAW: negative /
+    positive of a three-label model)."""
+    model_labels: list[str] = []
+    if "scores" in frame:
+        first = next((s for s in frame["scores"] if isinstance(s, dict)), None)
+        model_labels = list(first) if first else []
+    seen = set(frame["predicted"].dropna().astype(str))
+    if "gold" in frame:
+        gold = set(frame["gold"].dropna().astype(str))
+        if gold and seen <= gold and len(gold) >= 2 and (not model_labels or gold < set(model_labels)):
+            return [l for l in model_labels if l in gold] or sorted(gold)
+    return model_labels or sorted(seen)
+
+
+def annotated_sample(source: Run | pd.DataFrame | str | Path, labels: Sequence[str], eval_set: str | None = None) -> Any:
+    """The hand-annotated sample (gold and predicted labels of the same classifier) that corrects the
+    adjusted estimate: a run folder, predictions / statements file or frame with ``gold`` and ``predicted``."""
+    from .aggregate import Annotated
+
+    frame = statements_of(source, eval_set)
+    if "gold" not in frame:
+        raise StanceError("the annotated sample has no gold labels ('gold' or 'gold_stance')")
+    frame = frame.dropna(subset=["gold", "predicted"])
+    frame = frame[frame["gold"].isin(labels)]
+    if frame.empty:
+        raise StanceError(f"the annotated sample has no statements with the labels {list(labels)}")
+    return Annotated.from_labels(list(frame["gold"]), list(frame["predicted"]), labels)
+
+
+def shares(
+    source: Run | pd.DataFrame | str | Path,
+    by: Sequence[str] = ("pair",),
+    *,
+    annotated: Run | pd.DataFrame | str | Path | None = None,
+    eval_set: str | None = None,
+    annotated_set: str | None = None,
+    labels: Sequence[str] | None = None,
+    estimators: Sequence[str] = ("cc", "pcc", "acc"),
+    with_gold: bool = True,
+    n_bootstrap: int = 1000,
+    level: float = 0.95,
+    seed: int = 0,
+    min_statements: int = 1,
+    cluster: str | None = None,
+) -> pd.DataFrame:
+    """The share of each stance per group (``by``: record fields, or ``pair`` and ``month``), by each
+    estimator of :mod:`stance.aggregate` with bootstrap intervals; rows ``estimator == "gold"`` hold the
+    hand-annotated shares where the statements have gold labels (``with_gold``). ``cluster="doc_id"``
+resamples whole articles in the bootstrap (their statements are not independent).
+
+    >>> shares("runs/news", by=["pair", "month"], annotated="runs/demo", annotated_set="seed:...")  # doctest: +SKIP
+    """
+    from .aggregate import aggregate, gold_shares
+
+    frame = statements_of(source, eval_set)
+    labels = list(labels) if labels is not None else share_labels(frame)
+    ann = annotated_sample(annotated, labels, annotated_set) if annotated is not None else None
+    table = aggregate(frame, list(by), labels, annotated=ann, estimators=estimators, n_bootstrap=n_bootstrap,
+                      level=level, seed=seed, min_statements=min_statements, cluster=cluster)
+    if with_gold and "gold" in frame and frame["gold"].notna().any():
+        annotated_rows = frame[frame["gold"].isin(labels)]
+        gold = gold_shares(annotated_rows, list(by), labels)
+        if min_statements > 1:
+            gold = gold[gold["n"] >= min_statements]
+        table = pd.concat([gold, table], ignore_index=True)
+    return table

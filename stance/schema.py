@@ -23,6 +23,18 @@ Extraction adds (see :mod:`stance.extraction`): ``kind``, ``content``, ``start``
 ``cue_end``, ``speaker_canonical``, ``speaker_party``, ``target_party``. Any other field is kept
 as metadata and written back unchanged.
 
+Article metadata: articles given as JSONL, CSV, TSV or Parquet (:func:`stance.extraction.iter_articles`)
+carry ``doc_id`` and ``text`` and optionally the fields below; every statement of the article keeps
+them (a ``.txt`` article has none of them):
+
+=================  ===========  ===============================================================
+date               str|null     publication date, ISO 8601 (``2014-05-12``, ``2014-05-12T10:00Z``);
+                                ``stance aggregate --by month`` groups by its month
+outlet             str|null     the publication (``--by outlet``)
+url                str|null     where the article was found
+title              str|null     the headline
+=================  ===========  ===============================================================
+
 Records are plain ``dict`` objects so that they go to and from JSON, pandas and annotation tools
 without conversion; :func:`validate_statement` checks them.
 """

@@ -160,7 +160,7 @@ def load_run_data(config: Config) -> RunData:
 # --------------------------------------------------------------------------- run folder
 # the top-level entries a training run writes: --overwrite removes these and nothing else
 TRAIN_OUTPUTS = ("config.yaml", "model", "metrics.json", "predictions.jsonl", "baselines", "results.md", "train.log",
-                 "provenance.json",
+                 "provenance.json", "calibration.json", "reliability.png",
                  "checkpoint", "checkpoint.old", "checkpoint.tmp", COMPLETE)
 # keys that may differ on --resume: where it runs, not what it computes
 RESUME_FREE_KEYS = ("train.num_threads", "train.precision")
@@ -615,7 +615,16 @@ def run_training(config: Config, output_dir: str | Path | None = None, *, overwr
         else:
             training = {"steps": 0}
             clf.save_pretrained(out / "model")
+        calibration = None
+        if config.evaluation.calibration == "temperature":  # before scoring: predictions carry calibrated scores
+            from .calibration import calibrate_run
+
+            calibration = calibrate_run(clf, data.dev, config.label_field, out, batch_size=config.train.eval_batch_size)
         metrics = evaluate_systems(clf, data, config, out)
+        if calibration is not None:
+            from .calibration import add_test_calibration
+
+            metrics["calibration"] = add_test_calibration(out, clf.labels, clf.temperature)
         metrics["dev"] = {"best_macro_f1": training.get("best_dev_macro_f1"), "history": training.get("history", [])}
         metrics["training"] = {k: v for k, v in training.items() if k != "history"}
         metrics["labels"] = data.labels
