@@ -126,14 +126,11 @@ def spawn(variant: str, args: argparse.Namespace) -> dict[str, Any]:
 # --------------------------------------------------------------------------- the whole benchmark
 def machine() -> dict[str, Any]:
     info: dict[str, Any] = {"platform": platform.platform(), "python": platform.python_version(), "cpus": os.cpu_count()}
-    try:
-        cpuinfo = Path("/proc/cpuinfo").read_text()
-        info["cpu"] = next((line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if line.startswith("model name")), None)
-        flags = next((line.split(":", 1)[1].split() for line in cpuinfo.splitlines() if line.startswith("flags")), [])
-        info["bf16_native"] = any(f in flags for f in ("amx_bf16", "avx512_bf16"))
-        info["int8_vnni"] = any(f in flags for f in ("avx512_vnni", "avx_vnni", "amx_int8"))
-    except OSError:
-        pass
+    from stance.hardware import cpu_flags, cpu_has_fast_bf16, cpu_name
+
+    info["cpu"] = cpu_name()
+    info["bf16_native"] = cpu_has_fast_bf16()
+    info["int8_vnni"] = bool(cpu_flags() & {"avx512_vnni", "avx_vnni", "amx_int8"})
     import torch
     import transformers
 

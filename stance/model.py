@@ -687,13 +687,11 @@ def int8_engine() -> str | None:
     where it is faster than the default engine; None (torch's default) elsewhere."""
     import torch
 
+    from .hardware import cpu_flags
+
     if "onednn" not in torch.backends.quantized.supported_engines:
         return None
-    try:
-        flags = Path("/proc/cpuinfo").read_text(errors="replace").split()
-    except OSError:
-        return None
-    return "onednn" if {"amx_int8", "avx512_vnni"} & set(flags) else None
+    return "onednn" if {"amx_int8", "avx512_vnni"} & cpu_flags() else None
 
 
 def cpu_threads() -> int:

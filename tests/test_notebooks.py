@@ -71,7 +71,7 @@ def test_compare_notebook_without_second_run_uses_the_baseline(small_runs: dict[
     assert "(majority)" in text and images(notebook) >= 1
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", [*NAMES, "05_stance_shares"])  # 05 runs in test_notebook_shares.py
 def test_notebook_is_committed_clean(name: str):
     notebook = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
     nbformat.validate(notebook)
