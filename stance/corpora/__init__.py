@@ -1,0 +1,1 @@
+"""The annotated corpora the toolkit reads, one module per corpus."""
