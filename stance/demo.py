@@ -6,15 +6,15 @@ import logging
 import time
 from pathlib import Path
 
-from .config import REPO_ROOT, load_config
+from .config import CONFIG_DIR, load_config
 from .datasets import data_dir
 from .io import add_owned, write_text
 
 log = logging.getLogger(__name__)
 
-DEMO_CONFIG = REPO_ROOT / "configs" / "demo.yaml"
+DEMO_CONFIG = CONFIG_DIR / "demo.yaml"
 SEED_NAME = "kerry_putin_sochi"
-PARTIES = REPO_ROOT / "configs" / "parties" / "us_russia.yaml"
+PARTIES = CONFIG_DIR / "parties" / "us_russia.yaml"
 
 
 def run_demo(output_dir: str | Path = "runs/demo", config: str | Path | None = None, overrides: list[str] | None = None, *, overwrite: bool = True) -> dict:
@@ -51,7 +51,7 @@ def run_demo(output_dir: str | Path = "runs/demo", config: str | Path | None = N
         metrics["table"],
         "## The full chain on the seed article",
         "",
-        f"`stance run {article.name} --model {out / 'model'} --parties {PARTIES.relative_to(REPO_ROOT)} --gold ...`: "
+        f"`stance run {article.name} --model {out / 'model'} --parties configs/{PARTIES.relative_to(CONFIG_DIR).as_posix()} --gold ...`: "
         f"{chain.get('statements', 0)} statements extracted; report in `{out / 'seed_run' / 'report.md'}`.",
         "",
     ]

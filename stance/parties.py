@@ -146,12 +146,14 @@ class PartyConfig:
     # ------------------------------------------------------------------ loading
     @classmethod
     def from_yaml(cls, path: str | Path) -> PartyConfig:
-        """Read a party config; a missing file or a malformed field is a ConfigError."""
+        """Read a party config (a file, or a packaged one by name: ``us_russia``, ``configs/parties/us_russia.yaml``;
+        :func:`stance.config.find_config`); a missing file or a malformed field is a ConfigError."""
         import yaml
 
+        from .config import find_config
         from .io import load_yaml, read_text
 
-        path = Path(path)
+        path = find_config(path, "parties")
         try:
             data = load_yaml(read_text(path), path)
         except yaml.YAMLError as err:

@@ -3,8 +3,8 @@ import dataclasses
 import pytest
 import yaml
 
-from stance.config import BASE_CONFIG, Config, load_config, save_config
-from stance.errors import ConfigError
+from stance.config import BASE_CONFIG, CONFIG_DIR, Config, find_config, load_config, packaged_configs, save_config
+from stance.errors import ConfigError, InputError
 
 
 def _all_keys(cls, prefix=""):
@@ -102,3 +102,41 @@ def test_saved_config_loads_back_identically(tmp_path):
     save_config(config, tmp_path / "config.yaml")
     again = load_config(tmp_path / "config.yaml")
     assert again == config
+
+
+# --------------------------------------------------------------------------- packaged configs
+@pytest.mark.parametrize("given", ["benchmarks/dse", "benchmarks/dse.yaml", "configs/benchmarks/dse.yaml"])
+def test_a_packaged_config_is_found_by_name_from_any_folder(given, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no configs/ here
+    assert find_config(given) == CONFIG_DIR / "benchmarks" / "dse.yaml"
+    config = load_config(given)
+    assert config.name == "dse" and config.data.augment_swap
+
+
+def test_an_existing_file_wins_over_a_packaged_name(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "demo.yaml").write_text("name: mine\n", encoding="utf-8")
+    assert find_config("demo.yaml").resolve() == tmp_path / "demo.yaml"
+    assert load_config("demo.yaml").name == "mine"
+    assert load_config("demo").name == "demo"  # no file named demo here: the packaged one
+
+
+def test_party_configs_are_found_by_name(tmp_path, monkeypatch):
+    from stance.parties import PartyConfig
+
+    monkeypatch.chdir(tmp_path)
+    for given in ("us_russia", "parties/us_russia", "configs/parties/us_russia.yaml"):
+        assert PartyConfig.from_yaml(given).source == str(CONFIG_DIR / "parties" / "us_russia.yaml")
+
+
+def test_a_missing_config_names_the_packaged_ones(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InputError, match=r"file not found, nor a packaged config.*benchmarks/dse.*demo"):
+        find_config("no-such.yaml")
+    with pytest.raises(InputError, match=r"packaged: us_parties, us_russia\)"):
+        find_config("../parties/us_russia.yaml", "parties")  # a path outside the package is never looked up there
+
+
+def test_packaged_configs_list_the_repository_configs():
+    assert {"base", "demo", "benchmarks/dse", "parties/us_russia"} <= set(packaged_configs())
+    assert packaged_configs("parties") == ["parties/us_parties", "parties/us_russia"]
