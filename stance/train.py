@@ -18,6 +18,18 @@ A run folder holds everything needed to read the run back::
       train.log            the log
       checkpoint/          the last resumable state (removed at the end)
       COMPLETE             written last: a folder without it is an unfinished run
+
+Why its own training loop and not a ``transformers.Trainer`` subclass: what Trainer would bring
+(parameter groups, warm-up, clipping, keeping the best model, checkpoints, length grouping) takes a few lines
+each here, while what this toolkit needs beyond it would all be overrides: the class-weighted loss over the
+classifier's own ``logits`` (marker pooling), model selection on the macro-F1 of the dev sets, each process's
+share of a batch that keeps the one-process schedule under ``accelerate launch``, and checkpoints that load
+with ``weights_only``. A switch would also change the published scores (other shuffling and schedule
+details), so it would first have to be shown to match this loop within noise over three seeds on one config;
+and Trainer's arguments change between transformers releases, which would narrow the transformers range.
+Kept, the loop saves in each checkpoint what an exact continuation needs: weights, optimiser, scheduler,
+position, and the random states of every process (Python's ``random``, NumPy, torch on the CPU and, on a
+GPU, torch CUDA; :func:`rng_state`), each restored by ``--resume``.
 """
 from __future__ import annotations
 
@@ -265,6 +277,57 @@ def epoch_batches(lengths: Sequence[int], batch_size: int, seed: int, group: int
     return [batches[i] for i in shuffle]
 
 
+def rng_state(device: Any = None) -> dict[str, Any]:
+    """This process's random states: Python's ``random``, NumPy's global generator, torch's CPU generator
+    and, for a CUDA ``device``, that GPU's generator; as plain data and tensors (a ``weights_only`` load)."""
+    import torch
+
+    version, internal, gauss = random.getstate()
+    numpy = np.random.get_state(legacy=False)
+    cuda = device is not None and torch.device(device).type == "cuda"
+    return {
+        "python": {"version": version, "state": list(internal), "gauss": gauss},
+        "numpy": {"key": numpy["state"]["key"].tolist(), "pos": int(numpy["state"]["pos"]),
+                  "has_gauss": int(numpy["has_gauss"]), "gauss": float(numpy["gauss"])},
+        "torch": torch.get_rng_state(),
+        "cuda": torch.cuda.get_rng_state(device) if cuda else None,
+    }
+
+
+def set_rng_state(state: dict[str, Any], device: Any = None) -> None:
+    """Restore what :func:`rng_state` saved; the CUDA generator only where both runs are on a GPU."""
+    import torch
+
+    python = state["python"]
+    random.setstate((python["version"], tuple(python["state"]), python["gauss"]))
+    numpy = state["numpy"]
+    np.random.set_state(("MT19937", np.asarray(numpy["key"], dtype=np.uint32), numpy["pos"], numpy["has_gauss"], numpy["gauss"]))
+    torch.set_rng_state(state["torch"])
+    on_gpu = device is not None and torch.device(device).type == "cuda"
+    if on_gpu and state.get("cuda") is not None:
+        torch.cuda.set_rng_state(state["cuda"], device)
+    elif on_gpu or state.get("cuda") is not None:
+        log.warning("resumed on %s from a checkpoint written on %s: the CUDA random state is not restored (the "
+                    "run goes on, but not exactly as an uninterrupted one)", "a GPU" if on_gpu else "the CPU",
+                    "the CPU" if on_gpu else "a GPU")
+
+
+def _restore_rng(state: dict[str, Any], rank: int, world: int, device: Any) -> None:
+    """Restore this process's random states from a checkpoint (written by the main process for all)."""
+    import torch
+
+    states = state.get("rng")
+    if states is None:  # a checkpoint written before every state was kept: torch's CPU generator only
+        torch.set_rng_state(state["torch_rng"])
+        log.warning("the checkpoint holds torch's CPU random state only: Python, NumPy and CUDA states start anew")
+        return
+    if len(states) != world:
+        log.warning("the checkpoint holds the random states of %d process(es), this run has %d: the run goes on, "
+                    "but not exactly as an uninterrupted one", len(states), world)
+    if rank < len(states):
+        set_rng_state(states[rank], device)
+
+
 def _save_checkpoint(clf: Any, path: Path, state: dict[str, Any]) -> None:
     import torch
 
@@ -303,9 +366,9 @@ def _forget_other_precision(mixed: str) -> None:
 def fit(clf: Any, data: RunData, config: Config, out: Path, *, resume: bool = False) -> dict[str, Any]:
     """Fine-tune ``clf`` on ``data.train``; keep the best dev macro-F1 model in ``out/model``.
 
-    Deterministic on CPU for a given seed, and resumable: a checkpoint (weights, optimiser, scheduler, RNG
-    state, position in the epoch) is written every ``checkpoint_every`` steps, and ``resume=True`` continues
-    from it to the same result as an uninterrupted run.
+    Deterministic on CPU for a given seed, and resumable: a checkpoint (weights, optimiser, scheduler, every
+    process's random states, position in the epoch) is written every ``checkpoint_every`` steps, and
+    ``resume=True`` continues from it to the same result as an uninterrupted run.
 
     Under ``accelerate launch`` with several processes (GPUs, nodes, or CPU processes), each process takes
     its share ``idx[rank::world_size]`` of every batch and the loss is scaled so that the averaged gradient
@@ -315,6 +378,7 @@ def fit(clf: Any, data: RunData, config: Config, out: Path, *, resume: bool = Fa
     """
     import torch
     from accelerate import Accelerator
+    from accelerate.utils import gather_object
     from safetensors.torch import load_file
     from tqdm.auto import tqdm
     from transformers import get_linear_schedule_with_warmup
@@ -362,7 +426,7 @@ def fit(clf: Any, data: RunData, config: Config, out: Path, *, resume: bool = Fa
         clf.model.load_state_dict(load_file(ckpt_dir / "model" / "model.safetensors"), strict=False)
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
-        torch.set_rng_state(state["torch_rng"])
+        _restore_rng(state, rank, world, device)
         step, best, history = state["step"], state["best"], json.loads(state["history"])
         running = state["running_loss"]
         seconds_before = state.get("train_seconds", 0.0)
@@ -426,14 +490,17 @@ def fit(clf: Any, data: RunData, config: Config, out: Path, *, resume: bool = Fa
                     best = score if dev_records else best
                     clf.save_pretrained(out / "model")
                     log.info("saved new best model (dev macro-F1 %.4f)", score)
-            if main and (step % tc.checkpoint_every == 0 or step == total_steps):
+            checkpoint_now = step % tc.checkpoint_every == 0 or step == total_steps
+            if checkpoint_now:  # every process's random states, gathered (a collective: all processes take part)
+                rng = gather_object([rng_state(device)]) if world > 1 else [rng_state(device)]
+            if main and checkpoint_now:
                 _save_checkpoint(
                     clf,
                     ckpt_dir,
                     {
                         "optimizer": optimizer.state_dict(),
                         "scheduler": scheduler.state_dict(),
-                        "torch_rng": torch.get_rng_state(),
+                        "rng": rng,
                         "step": step,
                         "best": best,
                         "history": json.dumps(history),

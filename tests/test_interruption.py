@@ -1,9 +1,10 @@
 """A real ``kill -9`` in the middle of a command never leaves a half-written result that looks whole.
 
-Each test starts ``python -m stance.cli ...`` as a subprocess, waits until it is doing the real work,
+Each kill test starts ``python -m stance.cli ...`` as a subprocess, waits until it is doing the real work,
 kills it with SIGKILL (no cleanup handler runs), and checks what is on disk. ``stance train --resume``
 then continues to the same numbers as an uninterrupted run; ``stance run`` restarted with the same
-command gives the same statements.
+command gives the same statements. Beside them, in one process: a resumed training draws from every random
+generator (Python, NumPy, torch; CUDA on a GPU) at each step what the uninterrupted run drew.
 """
 from __future__ import annotations
 
@@ -136,6 +137,97 @@ def test_train_killed_midway_then_resumed_matches_an_uninterrupted_run(tiny_enco
     assert (cut / "predictions.jsonl").read_bytes() == (full / "predictions.jsonl").read_bytes()
     assert (cut / "COMPLETE").exists() and not (cut / "checkpoint").exists()
     assert temp_files(cut) == []
+
+
+# --------------------------------------------------------------------------- train: every random state
+class Interrupted(Exception):
+    """Stands for a kill right after a checkpoint was written."""
+
+
+def draw_everywhere() -> list[float]:
+    """One draw from each generator a training step may use: Python's, NumPy's, torch's (and the GPU's)."""
+    import numpy as np
+    import torch
+
+    row = [random.random(), float(np.random.random()), float(torch.rand(1))]
+    if torch.cuda.is_available():
+        row.append(float(torch.rand(1, device="cuda")))
+    return row
+
+
+def test_random_states_survive_a_checkpoint_file(tmp_path):
+    import numpy as np
+    import torch
+
+    from stance.train import load_state, rng_state, set_rng_state
+
+    random.seed(1), np.random.seed(2), torch.manual_seed(3)
+    np.random.standard_normal(), random.gauss(0, 1)  # a cached Gaussian is part of the state too
+    device = "cuda" if torch.cuda.is_available() else None
+    torch.save({"rng": [rng_state(device)]}, tmp_path / "state.pt")
+    expected = [draw_everywhere(), [random.gauss(0, 1), float(np.random.standard_normal())]]
+    random.seed(9), np.random.seed(9), torch.manual_seed(9)
+    set_rng_state(load_state(tmp_path / "state.pt")["rng"][0], device)  # loaded with weights_only
+    assert [draw_everywhere(), [random.gauss(0, 1), float(np.random.standard_normal())]] == expected
+
+
+def test_a_checkpoint_with_the_cpu_state_only_still_resumes(caplog):
+    import torch
+
+    from stance.train import _restore_rng
+
+    saved = torch.manual_seed(5).get_state()
+    expected = torch.rand(3)
+    _restore_rng({"torch_rng": saved}, rank=0, world=1, device=None)  # written before every state was kept
+    assert torch.equal(torch.rand(3), expected)
+    assert "torch's CPU random state only" in caplog.text
+
+
+def test_resume_restores_every_random_state(tiny_encoder, tmp_path, monkeypatch):
+    """Each training step draws from every generator, as dropout or an augmentation could: resumed after an
+    interruption, a run draws at each step what the uninterrupted run drew, and ends with the same scores.
+    Leaving out the restore of any one state (Python, NumPy, torch; CUDA on a GPU) changes the draws."""
+    import stance.train as train_mod
+    from stance.config import load_config
+    from stance.model import StanceClassifier
+    from stance.train import run_training
+
+    draws: list[list[float]] = []
+    logits = StanceClassifier.logits
+
+    def drawing_logits(self, model, batch):
+        if model.training:
+            draws.append(draw_everywhere())
+        return logits(self, model, batch)
+
+    save, armed = train_mod._save_checkpoint, []
+
+    def save_then_die(clf, path, state):
+        save(clf, path, state)
+        if armed and state["step"] == 8:
+            armed.clear()
+            raise Interrupted
+
+    monkeypatch.setattr(StanceClassifier, "logits", drawing_logits)
+    monkeypatch.setattr(train_mod, "_save_checkpoint", save_then_die)
+    config = load_config(None, overrides=[
+        f"model.name_or_path={tiny_encoder}", "name=tiny-rng", "model.max_length=48", "baselines=[majority]",
+        "data.train=[dse-directed:train@64]", "data.dev=[dse-directed:valid@16]", "data.test=[dse-directed:test@24]",
+        "train.max_steps=12", "train.batch_size=8", "train.checkpoint_every=4", "train.eval_every=4",
+        "train.num_threads=1", "evaluation.n_bootstrap=20", "evaluation.calibration=none",
+    ])
+    full = run_training(config, tmp_path / "full")
+    full_draws = list(draws)
+    armed.append(True)
+    with pytest.raises(Interrupted):
+        run_training(config, tmp_path / "cut")
+    draws.clear()
+    resumed = run_training(config, tmp_path / "cut", resume=True)
+
+    assert len(full_draws) == 12 and len(draws) == 4  # steps 9 to 12 after the resume
+    assert draws == full_draws[8:]
+    assert resumed["test"] == full["test"] and resumed["dev"] == full["dev"]
+    assert (tmp_path / "cut" / "predictions.jsonl").read_bytes() == (tmp_path / "full" / "predictions.jsonl").read_bytes()
 
 
 # --------------------------------------------------------------------------- evaluate
