@@ -164,20 +164,6 @@ def test_packaged_default_encoder_loads_and_predicts():
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
 
 
-def test_predict_file_takes_statements_without_ids_and_passes_them_through(tiny_encoder, tmp_path):
-    from stance.model import predict_file
-
-    StanceClassifier.from_pretrained(tiny_encoder, labels=LABELS).save_pretrained(tmp_path / "model")
-    rows = [{"text": "We are always open for dialogue.", "source": "Dmitry Peskov", "target": "the United States"},
-            {"text": "Russia provoked the crisis.", "source": "the State Department", "target": "Russia", "note": 7}]
-    (tmp_path / "in.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    assert predict_file(str(tmp_path / "model"), str(tmp_path / "in.jsonl"), str(tmp_path / "out.jsonl")) == 2
-    out = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
-    for row, pred in zip(rows, out):
-        assert {k: pred[k] for k in row} == row and "doc_id" not in pred
-        assert pred["stance"] in LABELS and set(pred["scores"]) == set(LABELS)
-
-
 def test_marker_offsets_point_at_the_opening_markers_in_either_order():
     enc = InputEncoding(kind="markers")
     text, offsets = enc.marked(RECORD)
