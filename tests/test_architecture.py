@@ -1,6 +1,6 @@
 """Dependencies point one way: no import cycle between the package's modules, and none of the forbidden
-edges (the classifier knows no corpus, evaluation never imports the model, the library knows no command
-line).
+edges (the classifier knows no corpus, evaluation and the report never import the model, extraction knows
+no classifier, the library knows no command line).
 
 The graph is read from the source with ``ast``, not by importing: every ``import`` and ``from ... import``
 counts, at module level and inside functions alike (a lazy import is still a dependency), with relative
@@ -34,6 +34,8 @@ class Rule:
 FORBIDDEN = (
     Rule(("model",), ("datasets", "corpora"), "the classifier takes records: it knows no corpus"),
     Rule(("evaluate", "metrics"), ("model",), "evaluation never imports the model: scores must not depend on what they score"),
+    Rule(("report",), ("model",), "the report takes predictions, not a model"),
+    Rule(("extraction",), ("model",), "extraction knows no classifier"),
     Rule(("*",), ("cli",), "the library knows no command line: cli sits on top"),
 )
 
@@ -191,7 +193,8 @@ def test_the_package_has_no_import_cycle_and_no_forbidden_import():
 
 def test_the_graph_sees_lazy_and_relative_imports_of_the_package():
     graph = import_graph(PACKAGE)
-    assert "stance.model" in graph["stance.pipeline"]  # `from .model import StanceClassifier` inside run_pipeline
+    assert "stance.report" in graph["stance.pipeline"]  # `from .report import write_run_report` inside _process
+    assert "stance.provenance" in graph["stance.model"]  # `from . import provenance as prov` inside a method
     assert "stance.corpora.polnear" in graph and "stance.errors" in graph["stance.corpora.polnear"]  # `from ..errors`
     assert "stance.cli" not in {t for targets in graph.values() for t in targets}
 
@@ -214,43 +217,43 @@ TOY = {
 
 
         def predict():
-            from toy import report  # absolute, inside a function
+            from toy import pipeline  # absolute, inside a function
 
-            return report
+            return pipeline
         """,
-    "toy/report.py": """
+    "toy/pipeline.py": """
         import json
 
 
-        def write():
-            from .model import predict  # relative, inside a function: closes model -> report -> model
+        def run():
+            from .model import predict  # relative, inside a function: closes model -> pipeline -> model
 
             return predict
         """,
     "toy/corpora/__init__.py": "",
     "toy/corpora/seesaw.py": "from ..errors import ToyError  # two dots: toy.errors\n",
-    "toy/cli.py": "from . import model, report\n",
+    "toy/cli.py": "from . import model, pipeline\n",
 }
 
 
 def test_a_cycle_through_a_function_level_import_is_reported_by_name(tmp_path):
     toy = write_package(tmp_path, TOY)
     graph = import_graph(toy)
-    assert graph["toy.model"] == {"toy.records": 2, "toy.report": 6}
+    assert graph["toy.model"] == {"toy.records": 2, "toy.pipeline": 6}
     assert graph["toy.corpora.seesaw"] == {"toy.errors": 1}
-    assert set(graph["toy.cli"]) == {"toy.model", "toy.report"}
-    assert find_cycles(graph) == [["toy.model", "toy.report", "toy.model"]]
+    assert set(graph["toy.cli"]) == {"toy.model", "toy.pipeline"}
+    assert find_cycles(graph) == [["toy.model", "toy.pipeline", "toy.model"]]
     problems = architecture_problems(toy)
-    assert problems == ["import cycle toy.model -> toy.report -> toy.model: toy.model -> toy.report (line 6); "
-                        "toy.report -> toy.model (line 6)"]
+    assert problems == ["import cycle toy.model -> toy.pipeline -> toy.model: toy.model -> toy.pipeline (line 6); "
+                        "toy.pipeline -> toy.model (line 6)"]
 
 
 def test_a_package_without_cycles_passes_and_a_pending_edge_breaks_a_cycle(tmp_path):
-    fixed = {**TOY, "toy/report.py": "import json\n"}
+    fixed = {**TOY, "toy/pipeline.py": "import json\n"}
     assert architecture_problems(write_package(tmp_path / "fixed", fixed)) == []
     toy = write_package(tmp_path / "pending", TOY)
-    assert architecture_problems(toy, pending=[("toy.report", "toy.model")]) == []
-    assert architecture_problems(toy, pending=[("toy.report", "toy.model"), ("toy.cli", "toy.errors")]) == [
+    assert architecture_problems(toy, pending=[("toy.pipeline", "toy.model")]) == []
+    assert architecture_problems(toy, pending=[("toy.pipeline", "toy.model"), ("toy.cli", "toy.errors")]) == [
         "toy.cli -> toy.errors no longer exists: take it off the pending list"]
 
 
@@ -261,12 +264,16 @@ def test_a_package_without_cycles_passes_and_a_pending_edge_breaks_a_cycle(tmp_p
     pytest.param("toy/metrics.py", "from toy.model import predict\n",
                  "forbidden import toy.metrics -> toy.model (toy/metrics.py:1): evaluation never imports the model",
                  id="metrics-to-model"),
+    pytest.param("toy/report.py", "def write(path):\n    from . import model\n",
+                 "forbidden import toy.report -> toy.model (toy/report.py:2): the report takes predictions",
+                 id="report-to-model"),
     pytest.param("toy/corpora/seesaw.py", "def main():\n    import toy.cli\n",
                  "forbidden import toy.corpora.seesaw -> toy.cli (toy/corpora/seesaw.py:2): the library knows no "
                  "command line",
                  id="library-to-cli"),
 ])
 def test_a_forbidden_edge_is_reported_with_file_and_line(tmp_path, name, text, expected):
-    toy = write_package(tmp_path, {**TOY, "toy/report.py": "import json\n", name: text})
+    acyclic = {**TOY, "toy/pipeline.py": "import json\n"}
+    toy = write_package(tmp_path, {**acyclic, name: text})
     problems = architecture_problems(toy)
     assert len(problems) == 1 and problems[0].startswith(expected), problems
