@@ -27,7 +27,7 @@ from typing import Any
 
 from stance.errors import InputError
 from stance.io import iter_jsonl, write_json
-from stance.metrics import mcnemar_exact, paired_bootstrap, paired_bootstrap_seeds
+from stance.metrics import paired_bootstrap_seeds, paired_comparison
 
 
 def model_predictions(run: Path) -> dict[str, dict[tuple[str, str], dict[str, Any]]]:
@@ -65,9 +65,10 @@ def compare(run_a: Path, run_b: Path, n_bootstrap: int, seed: int) -> list[dict[
         pred_a = [a_rows[k]["predicted"] for k in keys]
         pred_b = [b_rows[k]["predicted"] for k in keys]
         labels = test_labels(run_a, eval_set)
-        boot = paired_bootstrap(gold, pred_a, pred_b, metric="macro_f1", n_resamples=n_bootstrap, seed=seed, labels=labels)
+        paired = paired_comparison(gold, pred_a, pred_b, metrics=("macro_f1",), n_resamples=n_bootstrap, seed=seed,
+                                   labels=labels)
         rows.append({"test_set": eval_set, "a": str(run_a), "b": str(run_b), "n": len(keys), "labels": labels,
-                     "paired_bootstrap": boot, "mcnemar": mcnemar_exact(gold, pred_a, pred_b)})
+                     "paired_bootstrap": paired["paired_bootstrap"]["macro_f1"], "mcnemar": paired["mcnemar"]})
     return rows
 
 

@@ -1,7 +1,7 @@
 """stance: who says what about whom, with what stance, in news coverage."""
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from .version import __version__
 
 __all__ = ["StanceClassifier", "__version__"]
 

@@ -51,7 +51,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    from .model import predict_file
+    from .pipeline import predict_file
 
     predict_file(
         args.model,

@@ -65,7 +65,7 @@ _SEESAW_SENTIMENT = {"POS": "positive", "NEG": "negative"}
 # SEESAW's subject/object when no entity is named (e.g. the author), or one outside the article's entity
 # list, whose name the annotation does not give: both read as no name (the model input says "unknown")
 _SEESAW_NO_ENTITY = ("None", "Not in the list")
-OPPOSED_SIDES = frozenset({"Liberal", "Conservative"})  # SEESAW ideologies of opposite sides
+from .parties import OPPOSED_SIDES  # SEESAW ideologies of opposite sides (party sides live in parties)
 
 
 # --------------------------------------------------------------------------- where the data is

@@ -23,7 +23,7 @@ from .io import check_output_dir, claim_run_dir, iter_jsonl, write_group, write_
 
 EVALUATE_OUTPUTS = ("metrics.json", "report.md", "confusion.png")
 COMPARE_OUTPUTS = ("comparison.json",)
-from .metrics import bootstrap_ci, classification_metrics, mcnemar_exact, paired_bootstrap
+from .metrics import bootstrap_ci, classification_metrics, paired_comparison
 from .schema import DEFAULT_LABEL_FIELD, Statement, read_statements, statement_key, validate_statement
 
 log = logging.getLogger(__name__)
@@ -343,7 +343,7 @@ def compare_files(
     Exactly two prediction files, each covering exactly the gold ids (as in :func:`evaluate_files`).
     Returns each system's own metrics, the exact McNemar test on their per-statement correctness, and
     paired bootstraps (same resamples for both, ``seed``) of the macro-F1 and accuracy differences
-    A - B with their CIs and two-sided p-values (see :func:`stance.metrics.paired_bootstrap`).
+    A - B with their CIs and two-sided p-values (see :func:`stance.metrics.paired_comparison`).
     With ``output_dir``, writes ``comparison.json``.
     """
     preds = list(preds or [])
@@ -369,12 +369,8 @@ def compare_files(
     for name, path, side in zip(_system_names(preds), preds, aligned):
         metrics = score_labels(side.gold, side.pred, side.labels, n_bootstrap=n_bootstrap, seed=seed)
         systems.append({"name": name, "pred": str(path), "metrics": metrics})
-    paired = {}
-    if n_bootstrap:
-        for metric in ("macro_f1", "accuracy"):
-            paired[metric] = paired_bootstrap(
-                a.gold, a.pred, b.pred, metric=metric, n_resamples=n_bootstrap, seed=seed, labels=label_set
-            )
+    paired = paired_comparison(a.gold, a.pred, b.pred, metrics=("macro_f1", "accuracy") if n_bootstrap else (),
+                               n_resamples=n_bootstrap, seed=seed, labels=label_set)
     result = _json_safe({
         "task": "compare",
         "gold": str(gold),
@@ -382,8 +378,8 @@ def compare_files(
         "labels": label_set,
         "label_alias": alias,
         "systems": systems,
-        "mcnemar": mcnemar_exact(a.gold, a.pred, b.pred),
-        "paired_bootstrap": paired,
+        "mcnemar": paired["mcnemar"],
+        "paired_bootstrap": paired["paired_bootstrap"],
         "n_bootstrap": n_bootstrap,
         "seed": seed,
     })

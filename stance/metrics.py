@@ -361,6 +361,35 @@ def paired_bootstrap_seeds(
     return out
 
 
+
+def paired_comparison(
+    gold: Sequence[str],
+    pred_a: Sequence[str],
+    pred_b: Sequence[str],
+    *,
+    metrics: Sequence[str | MetricFn] = ("macro_f1",),
+    n_resamples: int = 1000,
+    seed: int = 0,
+    confidence: float = 0.95,
+    labels: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """The paired comparison of two systems' predictions on the same gold items, as every command that
+    compares systems reports it (``stance compare``, the training run against its baselines, the results
+    API, scripts/compare_runs.py).
+
+    Returns ``{"n", "mcnemar", "paired_bootstrap"}``: the exact McNemar test on per-item correctness
+    (:func:`mcnemar_exact`) and, for each of ``metrics``, the paired bootstrap of the difference A - B
+    (:func:`paired_bootstrap`; every metric on the same resamples, drawn from ``seed``) keyed by the
+    metric's name. No metric: no bootstrap (``n_resamples`` is then not read).
+    """
+    paired = {}
+    for metric in metrics:
+        result = paired_bootstrap(gold, pred_a, pred_b, metric=metric, n_resamples=n_resamples, seed=seed,
+                                  confidence=confidence, labels=labels)
+        paired[result["metric"]] = result
+    return {"n": len(gold), "mcnemar": mcnemar_exact(gold, pred_a, pred_b), "paired_bootstrap": paired}
+
+
 # --------------------------------------------------------------------------- agreement
 def _rows(ratings: Mapping[str, Sequence[Any]] | Sequence[Sequence[Any]]) -> tuple[list[str], list[list[Any]]]:
     """Annotator names and their rows (annotators x items) from either accepted form."""

@@ -21,8 +21,8 @@ from typing import Any, Literal
 import numpy as np
 
 from .config import resolve_model_path
-from .datasets import OPPOSED_SIDES
 from .errors import InputError, StanceError
+from .parties import OPPOSED_SIDES
 
 log = logging.getLogger(__name__)
 
@@ -740,35 +740,3 @@ def _check_hub_reachable(model_id: str) -> None:
             "pass a local model folder, or 'default' for the packaged all-MiniLM-L6-v2"
         ) from None
 
-
-def predict_file(
-    model: str,
-    input: str,
-    output: str,
-    *,
-    label_field: str = "stance",
-    batch_size: int = 64,
-    quantize: Quantize | None = None,
-    int8_recheck: float = INT8_RECHECK_MARGIN,
-    chunk_size: int = 20000,
-) -> int:
-    """``stance predict``: add the predicted label and ``scores`` to each record of a JSONL file.
-
-    Reads and validates the whole input first (so that bad input fails before any work), predicts in
-    chunks, and only then writes the output atomically: a run killed while predicting leaves no output and
-    no temporary file. Returns the number of records written.
-    """
-    from .io import check_output_file, write_jsonl
-    from .schema import iter_statements
-
-    check_output_file(output, inputs=[input])
-    _check_positive("batch_size", batch_size)
-    clf = StanceClassifier.from_pretrained(model, quantize=quantize, int8_recheck=int8_recheck)
-    records = list(iter_statements(input, require_ids=False))  # ids are passed through when present
-    rows: list[dict[str, Any]] = []
-    for start in range(0, len(records), chunk_size):
-        chunk = records[start : start + chunk_size]
-        rows.extend(clf.predict_records(chunk, label_field=label_field, batch_size=batch_size, show_progress_bar=True))
-    n = write_jsonl(output, rows)
-    log.info("wrote %d predictions to %s", n, output)
-    return n

@@ -44,6 +44,9 @@ _WORD = re.compile(r"(?:[^\W\d_]\.){2,}|[\w]+(?:[-'][\w]+)*")
 _POSSESSIVE = re.compile(r"'s?$")
 _TITLE_WORDS = {"mr", "mrs", "ms", "miss", "dr", "sir", "dame", "sen", "rep", "gov", "gen", "lt", "col", "prof"}
 MAX_PHRASE_WORDS = 8
+# the two political sides that oppose each other, as SEESAW names its speakers' and targets' ideologies
+# (a Moderate or an unknown ideology is on neither side)
+OPPOSED_SIDES = frozenset({"Liberal", "Conservative"})
 
 
 def _normalise(text: str) -> str:

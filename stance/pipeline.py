@@ -1,4 +1,8 @@
-"""The full chain: articles -> attributed statements -> parties -> stance -> tables and a report.
+"""The commands that run a model over files: ``stance run`` (articles -> attributed statements -> parties
+-> stance -> tables and a report) and ``stance predict`` (labels and scores for a statements file).
+
+This is the command layer: it reads the inputs, loads the model, calls the library (extraction, the
+classifier, the report, which takes predictions and never a model) and writes the outputs.
 
 ``run_pipeline`` streams the articles in chunks. Each chunk's statements are written to their own part
 file (atomically) under ``OUTPUT/parts/``; a run that is killed and restarted with the same command
@@ -133,7 +137,7 @@ def _run_key(articles: Sequence[str | Path], model: str, parties: str | None, op
     """What the run's results depend on, by content: each article's bytes, the model folder's files
     (weights, config, tokenizer), the parties file, the options and the toolkit's version. Parts written
     under another key are never reused: an edited article or replaced weights make a new run."""
-    from . import __version__
+    from .version import __version__
 
     h = hashlib.sha256()
     h.update(f"stance {__version__}\0".encode())
@@ -290,8 +294,50 @@ def _process(
                     total += 1
     from .report import write_run_report
 
-    summary = write_run_report(out, model=clf, parties=party_config, gold=gold, label_field=label_field)
+    gold_predictions = None
+    if gold is not None:  # the gold statements as the model's input (given spans), labelled by the model
+        from .datasets import load_gold
+
+        gold_predictions = clf.predict_records(load_gold(gold), label_field=label_field, batch_size=batch_size)
+    summary = write_run_report(out, labels=clf.labels, gold=gold, gold_predictions=gold_predictions,
+                               label_alias=clf.label_alias, display_alias=clf.display_alias,
+                               calibrated=clf.temperature != 1.0, label_field=label_field)
     summary["statements"] = total
     summary["wall_seconds"] = round(time.time() - t0, 1)
     write_text(out / COMPLETE, time.strftime("%Y-%m-%dT%H:%M:%S\n"))
     return summary
+
+
+# --------------------------------------------------------------------------- stance predict
+def predict_file(
+    model: str,
+    input: str,
+    output: str,
+    *,
+    label_field: str = "stance",
+    batch_size: int = 64,
+    quantize: str | None = None,
+    int8_recheck: float = INT8_RECHECK_MARGIN,
+    chunk_size: int = 20000,
+) -> int:
+    """``stance predict``: add the predicted label and ``scores`` to each record of a JSONL file.
+
+    Reads and validates the whole input first (so that bad input fails before any work), predicts in
+    chunks, and only then writes the output atomically: a run killed while predicting leaves no output and
+    no temporary file. Returns the number of records written.
+    """
+    from .io import check_output_file
+    from .model import StanceClassifier
+    from .schema import iter_statements
+
+    check_output_file(output, inputs=[input])
+    check_batch_size(batch_size)
+    clf = StanceClassifier.from_pretrained(model, quantize=quantize, int8_recheck=int8_recheck)
+    records = list(iter_statements(input, require_ids=False))  # ids are passed through when present
+    rows: list[dict[str, Any]] = []
+    for start in range(0, len(records), chunk_size):
+        chunk = records[start : start + chunk_size]
+        rows.extend(clf.predict_records(chunk, label_field=label_field, batch_size=batch_size, show_progress_bar=True))
+    n = write_jsonl(output, rows)
+    log.info("wrote %d predictions to %s", n, output)
+    return n

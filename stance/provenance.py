@@ -44,7 +44,7 @@ def git_commit() -> dict[str, Any] | None:
 
 def versions() -> dict[str, str | None]:
     """Python's version and each library's installed version (None: not installed)."""
-    from . import __version__
+    from .version import __version__
 
     out: dict[str, str | None] = {"stance": __version__, "python": platform.python_version()}
     for name in LIBRARIES:

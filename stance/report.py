@@ -3,6 +3,10 @@
 Reads the run's ``statements.jsonl`` and writes beside it ``statements.csv``, ``statements.parquet``,
 ``report.md``, ``report.html`` (plots embedded) and the plots as PNG files; with a gold file, also the
 extraction and stance metrics against it (``metrics.json``) and a confusion matrix.
+
+The report reads predictions, never a model: the run's statements carry their labels and scores, and
+the model's labels for the gold statements come in as statement records too (``gold_predictions``).
+Whoever runs the model (``stance run``, :mod:`stance.pipeline`) hands them over.
 """
 from __future__ import annotations
 
@@ -10,10 +14,10 @@ import base64
 import html
 import json
 import logging
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from .io import atomic_write, csv_cell, write_json, write_text
@@ -127,24 +131,34 @@ def _examples(frame: pd.DataFrame, label_field: str, most: bool) -> pd.DataFrame
     return out.set_index("doc_id") if "doc_id" in out else out
 
 
-def _gold_metrics(gold: str, out: Path, model: Any, label_field: str) -> dict[str, Any]:
+def _gold_pairs(gold_records: list[dict[str, Any]], gold_predictions: list[dict[str, Any]] | None,
+                label_field: str, label_alias: dict[str, str]) -> tuple[list[str], list[str]]:
+    """Each gold statement's label (after the alias) and the label predicted for it, paired by
+    ``(doc_id, statement_id)``; every gold statement needs its prediction."""
+    from .errors import StanceError
+    from .schema import statement_key
+
+    predicted = {statement_key(r): r[label_field] for r in gold_predictions or []}
+    missing = [statement_key(r) for r in gold_records if statement_key(r) not in predicted]
+    if missing:
+        raise StanceError(f"no prediction for {len(missing)} of {len(gold_records)} gold statements, e.g. {missing[0]}")
+    gold = [label_alias.get(r[label_field], r[label_field]) for r in gold_records]
+    return gold, [predicted[statement_key(r)] for r in gold_records]
+
+
+def _gold_metrics(gold: str, out: Path, given_gold: list[str], given_pred: list[str], labels: list[str],
+                  label_alias: dict[str, str], label_field: str) -> dict[str, Any]:
     """Extraction metrics, stance on matched extracted statements (end to end), stance on the gold spans."""
-    from .datasets import load_gold
     from .evaluate import score_labels
     from .extraction_eval import OVERLAP_THRESHOLD, evaluate_extraction_files, match_statements
     from .plots import plot_confusion
     from .schema import read_statements
 
     extraction = evaluate_extraction_files(gold, str(out / "statements.jsonl"))
-    alias = getattr(model, "label_alias", {}) or {}
     gold_records = read_statements(gold, label_field=label_field, require_label=True)
     predicted = read_statements(out / "statements.jsonl", allow_empty=True)
-    labels = list(model.labels)
 
     # the gold statements as the model's input: content, speaker, target party (given spans)
-    given = load_gold(gold)
-    given_pred = model.predict(given)
-    given_gold = [alias.get(r[label_field], r[label_field]) for r in given]
     given_metrics = score_labels(given_gold, given_pred, labels, n_bootstrap=1000)
     given_metrics["agree"] = int(sum(g == p for g, p in zip(given_gold, given_pred)))
 
@@ -152,7 +166,7 @@ def _gold_metrics(gold: str, out: Path, model: Any, label_field: str) -> dict[st
     pairs = {m.gold: m.pred for m in match_statements(gold_records, predicted) if m.overlap >= OVERLAP_THRESHOLD}
     e2e_gold, e2e_pred = [], []
     for i, record in enumerate(gold_records):
-        e2e_gold.append(alias.get(record[label_field], record[label_field]))
+        e2e_gold.append(label_alias.get(record[label_field], record[label_field]))
         j = pairs.get(i)
         e2e_pred.append(predicted[j][label_field] if j is not None else "(not found)")
     agree = int(sum(g == p for g, p in zip(e2e_gold, e2e_pred)))
@@ -165,16 +179,39 @@ def _gold_metrics(gold: str, out: Path, model: Any, label_field: str) -> dict[st
     return {"extraction": extraction, "stance_given_gold_spans": given_metrics, "stance_end_to_end": e2e}
 
 
-def write_run_report(out: Path, *, model: Any, parties: Any | None, gold: str | None, label_field: str = "stance") -> dict[str, Any]:
-    """Write the tables, plots and report of a run folder whose ``statements.jsonl`` is complete."""
+def write_run_report(
+    out: Path,
+    *,
+    labels: Sequence[str],
+    gold: str | None = None,
+    gold_predictions: list[dict[str, Any]] | None = None,
+    label_alias: Mapping[str, str] | None = None,
+    display_alias: Mapping[str, str] | None = None,
+    calibrated: bool = False,
+    label_field: str = "stance",
+) -> dict[str, Any]:
+    """Write the tables, plots and report of a run folder whose ``statements.jsonl`` is complete.
+
+    ``labels``: the model's labels, in its order. ``gold``: a gold statements file to score against;
+    ``gold_predictions``: its statements with the model's label in ``label_field`` (and ``scores``), as
+    :meth:`stance.model.StanceClassifier.predict_records` returns them. ``label_alias`` maps a gold label
+    to the model's, ``display_alias`` a model label to the name shown; ``calibrated``: the scores are
+    temperature-scaled (the findings say so)."""
+    labels = list(labels)
+    label_alias, display = dict(label_alias or {}), dict(display_alias or {})
+    gold_pairs = None
+    if gold:
+        from .schema import read_statements
+
+        gold_records = read_statements(gold, label_field=label_field, require_label=True)
+        gold_pairs = _gold_pairs(gold_records, gold_predictions, label_field, label_alias)
     frame = statements_frame(out / "statements.jsonl")
     with atomic_write(out / "statements.csv") as handle:  # text cells never start a spreadsheet formula
         frame.map(csv_cell).rename(columns=csv_cell).to_csv(handle, index=False)
     with atomic_write(out / "statements.parquet", "wb") as handle:
         frame.astype({c: str for c in frame.columns if frame[c].dtype == object}).to_parquet(handle, index=False)
 
-    display = getattr(model, "display_alias", {}) or {}
-    labels = [display.get(l, l) for l in model.labels]
+    shown_labels = [display.get(l, l) for l in labels]
     sections: list[tuple[str, str, list[Path]]] = []
     summary: dict[str, Any] = {"articles": int(frame["doc_id"].nunique()) if not frame.empty else 0}
     if frame.empty:
@@ -188,14 +225,15 @@ def write_run_report(out: Path, *, model: Any, parties: Any | None, gold: str | 
         by_kind = shown.groupby("kind").size().rename("statements").to_frame()
         by_party = pd.crosstab(shown["speaker_party"], shown["kind"])
         sections.append(("Counts by kind and party", _md(by_kind) + "\n" + _md(by_party), []))
-        matrix = pd.crosstab([shown["speaker_party"], shown["target_party"]], shown[label_field]).reindex(columns=labels, fill_value=0)
+        matrix = pd.crosstab([shown["speaker_party"], shown["target_party"]], shown[label_field]).reindex(columns=shown_labels, fill_value=0)
         matrix.index = [f"{a} -> {b}" for a, b in matrix.index]
         matrix.index.name = "speaker -> target"
         plots = [_heatmap(matrix, out / "party_stance.png", "stance by speaker party -> target party")]
         sections.append(("Party x party stance", _md(matrix), plots))
-        sections += _findings(frame, out, model=model, gold=gold, label_field=label_field)
+        sections += _findings(frame, out, labels=labels, gold_pairs=gold_pairs, display=display, calibrated=calibrated,
+                              label_field=label_field)
         speaker_col = "speaker_canonical" if "speaker_canonical" in shown else "speaker"
-        by_speaker = pd.crosstab(shown[speaker_col].fillna("(unresolved)"), shown[label_field]).reindex(columns=labels, fill_value=0)
+        by_speaker = pd.crosstab(shown[speaker_col].fillna("(unresolved)"), shown[label_field]).reindex(columns=shown_labels, fill_value=0)
         by_speaker = by_speaker.loc[by_speaker.sum(axis=1).sort_values(ascending=False).index[:20]]
         by_speaker.index.name = "speaker"
         sections.append(("Stance by speaker (top 20)", _md(by_speaker), []))
@@ -207,8 +245,8 @@ def write_run_report(out: Path, *, model: Any, parties: Any | None, gold: str | 
         sections.append(("Least confident statements", _md(_examples(shown, label_field, False)), []))
         summary["by_kind"] = by_kind["statements"].to_dict()
         summary["stance"] = shown[label_field].value_counts().to_dict()
-    if gold:
-        metrics = _gold_metrics(gold, out, model, label_field)
+    if gold and gold_pairs is not None:
+        metrics = _gold_metrics(gold, out, *gold_pairs, labels, label_alias, label_field)
         write_json(out / "metrics.json", metrics)
         ex, given, e2e = metrics["extraction"], metrics["stance_given_gold_spans"], metrics["stance_end_to_end"]
         overall = ex.get("overall", ex)
@@ -226,24 +264,21 @@ def write_run_report(out: Path, *, model: Any, parties: Any | None, gold: str | 
     return summary
 
 
-def _findings(frame: pd.DataFrame, out: Path, *, model: Any, gold: str | None, label_field: str) -> list[tuple[str, str, list[Path]]]:
+def _findings(frame: pd.DataFrame, out: Path, *, labels: list[str], gold_pairs: tuple[list[str], list[str]] | None,
+              display: dict[str, str], calibrated: bool, label_field: str) -> list[tuple[str, str, list[Path]]]:
     """Shares by party pair, month and outlet with intervals (:mod:`stance.findings`); with gold, the gold
     statements and the model's labels for them are the annotated sample of the adjusted estimate."""
     from .findings import findings_sections
 
     annotated = None
-    if gold:
+    if gold_pairs is not None:
         from .aggregate import Annotated
-        from .datasets import load_gold
 
-        alias = getattr(model, "label_alias", {}) or {}
-        given = load_gold(gold)
-        pairs = [(alias.get(r[label_field], r[label_field]), p) for r, p in zip(given, model.predict(given))]
-        pairs = [(g, p) for g, p in pairs if g in model.labels]
+        pairs = [(g, p) for g, p in zip(*gold_pairs) if g in labels]
         if pairs:
-            annotated = Annotated.from_labels([g for g, _ in pairs], [p for _, p in pairs], model.labels)
-    return findings_sections(frame, model.labels, out, label_field=label_field, display=getattr(model, "display_alias", {}) or {},
-                             annotated=annotated, calibrated=getattr(model, "temperature", 1.0) != 1.0)
+            annotated = Annotated.from_labels([g for g, _ in pairs], [p for _, p in pairs], labels)
+    return findings_sections(frame, labels, out, label_field=label_field, display=display,
+                             annotated=annotated, calibrated=calibrated)
 
 
 def _fmt_extraction(overall: dict[str, Any]) -> str:

@@ -337,7 +337,7 @@ def compare_runs(
     p-value, and the exact McNemar test (b: A right and B wrong, c: the reverse) with its p-value.
     Use ``run_b = run_a`` with ``system_b="majority"`` to compare a model with its baseline.
     """
-    from .metrics import mcnemar_exact, paired_bootstrap
+    from .metrics import paired_comparison
 
     a, b = _labelled(run_a, system_a), _labelled(run_b, system_b)
     sets = list(eval_sets) if eval_sets else [s for s in dict.fromkeys(a["eval_set"]) if s in set(b["eval_set"])]
@@ -346,8 +346,8 @@ def compare_runs(
     rows = []
     for spec in sets:
         gold, pred_a, pred_b = _paired(a[a["eval_set"] == spec], b[b["eval_set"] == spec], spec)
-        boot = paired_bootstrap(gold, pred_a, pred_b, metric="macro_f1", n_resamples=n_bootstrap, seed=seed)
-        mc = mcnemar_exact(gold, pred_a, pred_b)
+        paired = paired_comparison(gold, pred_a, pred_b, metrics=("macro_f1",), n_resamples=n_bootstrap, seed=seed)
+        boot, mc = paired["paired_bootstrap"]["macro_f1"], paired["mcnemar"]
         rows.append({
             "eval_set": spec, "n": len(gold), "macro_f1_a": boot["a"], "macro_f1_b": boot["b"],
             "delta": boot["delta"], "delta_low": boot["low"], "delta_high": boot["high"],

@@ -67,7 +67,7 @@ from .io import (
     write_text,
 )
 from .leakage import LeakReport, check as check_leaks, describe as describe_leaks
-from .metrics import classification_metrics, mcnemar_exact, paired_bootstrap
+from .metrics import classification_metrics, paired_comparison
 
 log = logging.getLogger(__name__)
 
@@ -526,12 +526,9 @@ def score_predictions(
 
 
 def paired_tests(gold: Sequence[str], pred_a: Sequence[str], pred_b: Sequence[str], config: Config) -> dict[str, Any]:
-    return {
-        "mcnemar": mcnemar_exact(list(gold), list(pred_a), list(pred_b)),
-        "paired_bootstrap_macro_f1": paired_bootstrap(
-            list(gold), list(pred_a), list(pred_b), metric="macro_f1", n_resamples=config.evaluation.n_bootstrap, seed=config.seed
-        ),
-    }
+    paired = paired_comparison(list(gold), list(pred_a), list(pred_b), metrics=("macro_f1",),
+                               n_resamples=config.evaluation.n_bootstrap, seed=config.seed)
+    return {"mcnemar": paired["mcnemar"], "paired_bootstrap_macro_f1": paired["paired_bootstrap"]["macro_f1"]}
 
 
 def _prediction_rows(records: Sequence[dict[str, Any]], spec: str, pred: Sequence[str], proba: np.ndarray, labels: Sequence[str], lf: str) -> list[dict[str, Any]]:

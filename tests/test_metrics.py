@@ -19,6 +19,7 @@ from stance.metrics import (
     mcnemar_exact,
     paired_bootstrap,
     paired_bootstrap_seeds,
+    paired_comparison,
     pairwise_cohen_kappa,
     per_label_agreement,
 )
@@ -141,6 +142,7 @@ def test_bootstrap_interval_narrows_with_confidence():
     assert wide["low"] < narrow["low"] < narrow["high"] < wide["high"]
 
 
+@pytest.mark.timing  # a wall-clock bound: run alone on a quiet machine (pytest -m timing)
 def test_bootstrap_is_fast_on_2000_items():
     gold, pred = _noisy(2000, 0.7, seed=6)
     start = time.perf_counter()
@@ -223,6 +225,26 @@ def test_paired_bootstrap_of_seeds_needs_runs_of_the_same_items():
         paired_bootstrap_seeds(GOLD, [PRED], [])
     with pytest.raises(InputError):
         paired_bootstrap_seeds(GOLD, [PRED], [PRED[:-1]])
+
+
+
+def test_the_paired_comparison_is_mcnemar_and_a_paired_bootstrap_per_metric():
+    gold, a = _noisy(150, 0.75, seed=18)
+    b = _noisy_pred(gold, 0.55, seed=19)
+    result = paired_comparison(gold, a, b, metrics=("macro_f1", "accuracy"), n_resamples=300, seed=4)
+    assert result["n"] == 150 and result["mcnemar"] == mcnemar_exact(gold, a, b)
+    assert result["paired_bootstrap"] == {
+        metric: paired_bootstrap(gold, a, b, metric=metric, n_resamples=300, seed=4) for metric in ("macro_f1", "accuracy")}
+    assert result["paired_bootstrap"]["accuracy"]["delta"] == pytest.approx(
+        np.mean(np.array(gold) == np.array(a)) - np.mean(np.array(gold) == np.array(b)))
+    assert result["mcnemar"]["b"] > result["mcnemar"]["c"]  # A, the better system, is more often the one right
+
+
+def test_the_paired_comparison_without_metrics_runs_no_bootstrap():
+    result = paired_comparison(GOLD, PRED, GOLD, metrics=(), n_resamples=0)
+    assert result["paired_bootstrap"] == {} and result["mcnemar"] == mcnemar_exact(GOLD, PRED, GOLD)
+    with pytest.raises(InputError, match="n_resamples"):
+        paired_comparison(GOLD, PRED, GOLD, n_resamples=0)
 
 
 # --------------------------------------------------------------------------- agreement

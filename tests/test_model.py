@@ -130,14 +130,15 @@ def test_missing_model_folder_is_named(tmp_path):
         StanceClassifier.from_pretrained(tmp_path / "nope")
 
 
-def test_hub_id_offline_fails_fast_and_clearly(monkeypatch):
-    import time
+def test_hub_id_offline_fails_clearly_without_trying_the_network(monkeypatch):
+    import socket
 
+    attempts = []
+    monkeypatch.setattr(socket.socket, "connect", lambda self, address: attempts.append(address))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    t0 = time.time()
     with pytest.raises(StanceError, match="not a local folder"):
         StanceClassifier.from_pretrained("some-org/some-model", labels=LABELS)
-    assert time.time() - t0 < 10
+    assert attempts == []  # no connection tried (and none waited for)
 
 
 def test_long_input_is_truncated_with_a_warning(tiny_encoder, caplog):
@@ -148,11 +149,89 @@ def test_long_input_is_truncated_with_a_warning(tiny_encoder, caplog):
     assert "truncated" in caplog.text
 
 
-def test_int8_quantization_keeps_predictions_close(tiny_encoder):
-    fp32 = StanceClassifier.from_pretrained(tiny_encoder, labels=LABELS)
-    int8 = StanceClassifier.from_pretrained(tiny_encoder, labels=LABELS, quantize="int8")
-    a, b = fp32.predict_proba([RECORD]), int8.predict_proba([RECORD])
-    np.testing.assert_allclose(a, b, atol=0.05)
+# --------------------------------------------------------------------------- int8 against fp32
+# The tiny encoder's outputs are nearly uniform (0.333 +- 0.003 for every input): any int8 path, broken or
+# not, would come within a loose tolerance of them, and each close call would be re-scored in fp32. These
+# tests use a tiny model with confident, input-dependent outputs (larger random weights) and pure int8
+# (no fp32 re-check); INT8_ATOL is well above the int8 rounding (about 0.04 here) and well under what a
+# broken path changes (about 0.4: a lost pooling, weights off by 20%).
+INT8_ATOL = 0.12
+CONFIDENT_RECORDS = [
+    RECORD,
+    {"text": "Putin praised the talks with Washington.", "source": "Putin", "target": "Washington",
+     "source_start": 0, "source_end": 5, "target_start": 29, "target_end": 39},
+    {"text": "The ministry accused Kremlin officials of war.", "source": "The ministry", "target": "Kremlin",
+     "source_start": 0, "source_end": 12, "target_start": 21, "target_end": 28},
+    {"text": "Obama said Congress supports dialogue and peace.", "source": "Obama", "target": "Congress",
+     "source_start": 0, "source_end": 5, "target_start": 11, "target_end": 19},
+    {"text": "they said dialogue and peace", "source": "Obama", "target": "Congress"},
+    {"text": "sanctions war attack", "source": "Biden", "target": "Russia"},
+]
+
+
+@pytest.fixture(scope="module")
+def confident_encoder(tiny_encoder_master, tmp_path_factory):
+    """The tiny encoder's architecture and vocabulary with weights drawn 15 times wider (initializer range
+    0.3): its probabilities range from about 0.4 to 0.75 and its labels differ between the records."""
+    import torch
+    from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
+
+    path = tmp_path_factory.mktemp("confident") / "encoder"
+    config = BertConfig.from_pretrained(tiny_encoder_master, num_labels=len(LABELS), initializer_range=0.3)
+    torch.manual_seed(0)
+    BertForSequenceClassification(config).save_pretrained(path, safe_serialization=True)
+    AutoTokenizer.from_pretrained(tiny_encoder_master).save_pretrained(path)
+    return path
+
+
+def assert_close_to_fp32(proba, fp32):
+    np.testing.assert_allclose(proba, fp32, rtol=0, atol=INT8_ATOL)
+
+
+def test_the_confident_model_s_outputs_vary_far_more_than_the_int8_tolerance(confident_encoder):
+    proba = StanceClassifier.from_pretrained(confident_encoder, labels=LABELS).predict_proba(CONFIDENT_RECORDS)
+    assert np.ptp(proba, axis=0).max() > 2 * INT8_ATOL and proba.max() > 1 / 3 + 2 * INT8_ATOL
+    assert len(set(proba.argmax(axis=1))) > 1
+
+
+@pytest.mark.parametrize("pooling", ["cls", "markers"])
+def test_int8_quantization_keeps_predictions_close(confident_encoder, pooling):
+    fp32 = StanceClassifier.from_pretrained(confident_encoder, labels=LABELS, pooling=pooling)
+    int8 = StanceClassifier.from_pretrained(confident_encoder, labels=LABELS, pooling=pooling, quantize="int8",
+                                            int8_recheck=0)
+    assert int8.quantized == "int8" and int8.fp32_model is None  # every statement scored by the int8 model
+    assert_close_to_fp32(int8.predict_proba(CONFIDENT_RECORDS), fp32.predict_proba(CONFIDENT_RECORDS))
+
+
+def _weights_off_by_a_fifth(monkeypatch):
+    """An int8 path with a wrong scale: every linear layer's weights 20% too small before quantizing."""
+    import torch
+    import torch.ao.quantization as quantization
+
+    quantize_dynamic = quantization.quantize_dynamic
+
+    def broken(model, *args, **kwargs):
+        with torch.no_grad():
+            for module in model.modules():
+                if isinstance(module, torch.nn.Linear):
+                    module.weight.mul_(0.8)
+        return quantize_dynamic(model, *args, **kwargs)
+
+    monkeypatch.setattr(quantization, "quantize_dynamic", broken)
+    return "markers"
+
+
+@pytest.mark.parametrize("broken_path", [
+    pytest.param(lambda monkeypatch: "cls", id="pooling-lost"),
+    pytest.param(_weights_off_by_a_fifth, id="weights-off-by-a-fifth"),
+])
+def test_the_int8_check_catches_a_broken_int8_path(confident_encoder, monkeypatch, broken_path):
+    fp32 = StanceClassifier.from_pretrained(confident_encoder, labels=LABELS, pooling="markers")
+    pooling = broken_path(monkeypatch)
+    broken = StanceClassifier.from_pretrained(confident_encoder, labels=LABELS, pooling=pooling, quantize="int8",
+                                              int8_recheck=0)
+    with pytest.raises(AssertionError):
+        assert_close_to_fp32(broken.predict_proba(CONFIDENT_RECORDS), fp32.predict_proba(CONFIDENT_RECORDS))
 
 
 def test_packaged_default_encoder_loads_and_predicts():
@@ -162,20 +241,6 @@ def test_packaged_default_encoder_loads_and_predicts():
     proba = clf.predict_proba([RECORD, "Peskov said Russia is always open for dialogue."])
     assert proba.shape == (2, 3)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
-
-
-def test_predict_file_takes_statements_without_ids_and_passes_them_through(tiny_encoder, tmp_path):
-    from stance.model import predict_file
-
-    StanceClassifier.from_pretrained(tiny_encoder, labels=LABELS).save_pretrained(tmp_path / "model")
-    rows = [{"text": "We are always open for dialogue.", "source": "Dmitry Peskov", "target": "the United States"},
-            {"text": "Russia provoked the crisis.", "source": "the State Department", "target": "Russia", "note": 7}]
-    (tmp_path / "in.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    assert predict_file(str(tmp_path / "model"), str(tmp_path / "in.jsonl"), str(tmp_path / "out.jsonl")) == 2
-    out = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
-    for row, pred in zip(rows, out):
-        assert {k: pred[k] for k in row} == row and "doc_id" not in pred
-        assert pred["stance"] in LABELS and set(pred["scores"]) == set(LABELS)
 
 
 def test_marker_offsets_point_at_the_opening_markers_in_either_order():
@@ -246,9 +311,3 @@ def test_marker_pooling_needs_the_marker_encoding(tiny_encoder):
         StanceClassifier.from_pretrained(tiny_encoder, labels=LABELS, encoding="pair", pooling="markers")
     with pytest.raises(StanceError, match="unknown pooling"):
         StanceClassifier.from_pretrained(tiny_encoder, labels=LABELS, pooling="mean")
-
-
-def test_marker_pooled_int8_model_keeps_the_pooling(tiny_encoder):
-    clf = StanceClassifier.from_pretrained(tiny_encoder, labels=LABELS, pooling="markers", quantize="int8")
-    fp32 = StanceClassifier.from_pretrained(tiny_encoder, labels=LABELS, pooling="markers")
-    np.testing.assert_allclose(clf.predict_proba([RECORD]), fp32.predict_proba([RECORD]), atol=0.05)
