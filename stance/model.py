@@ -21,7 +21,7 @@ from typing import Any, Literal
 import numpy as np
 
 from .config import resolve_model_path
-from .datasets import OPPOSED_SIDES
+from .parties import OPPOSED_SIDES
 from .errors import InputError, StanceError
 
 log = logging.getLogger(__name__)
