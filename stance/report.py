@@ -129,7 +129,7 @@ def _examples(frame: pd.DataFrame, label_field: str, most: bool) -> pd.DataFrame
 
 def _gold_metrics(gold: str, out: Path, model: Any, label_field: str) -> dict[str, Any]:
     """Extraction metrics, stance on matched extracted statements (end to end), stance on the gold spans."""
-    from .datasets import load_gold
+    from .corpora import load_gold
     from .evaluate import score_labels
     from .extraction_eval import OVERLAP_THRESHOLD, evaluate_extraction_files, match_statements
     from .plots import plot_confusion
@@ -234,7 +234,7 @@ def _findings(frame: pd.DataFrame, out: Path, *, model: Any, gold: str | None, l
     annotated = None
     if gold:
         from .aggregate import Annotated
-        from .datasets import load_gold
+        from .corpora import load_gold
 
         alias = getattr(model, "label_alias", {}) or {}
         given = load_gold(gold)
