@@ -209,7 +209,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("train", help="train a classifier (or baseline) from a YAML config")
+    from .corpora import spec_help
+
+    p = sub.add_parser("train", help="train a classifier (or baseline) from a YAML config",
+                       epilog=f"dataset specs for data.train/dev/test: {spec_help()}")
     p.add_argument("config", help="YAML config (overrides of configs/base.yaml)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a config value, e.g. --set train.epochs=1 (repeatable)")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,9 +90,8 @@ _REGISTRY: dict[str, Corpus] = {}
 
 
 def _package_path() -> list[str]:
-    from . import __path__ as path
-
-    return list(path)
+    """The folders of the ``stance.corpora`` package (imported before this module, as a parent is)."""
+    return list(sys.modules[__package__].__path__)
 
 
 def discover() -> dict[str, Corpus]:
