@@ -20,7 +20,7 @@ import resource
 import time
 from pathlib import Path
 
-from stance.datasets import data_dir
+from stance.paths import data_dir
 from stance.extraction import extract_many
 from stance.nlp import load_nlp
 from stance.parties import PartyConfig

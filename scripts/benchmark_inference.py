@@ -50,17 +50,17 @@ def run_variant(variant: str, model: str, dataset: str, limit: int | None, threa
     """Load the model the variant's way, classify every statement once (after a short warm-up), time it."""
     import torch
 
-    from stance.datasets import load_dataset
+    from stance.corpora import load_records
     from stance.model import StanceClassifier
 
     torch.set_num_threads(threads)
-    records = load_dataset(dataset)[:limit]
+    records = load_records(dataset)[:limit]
     t0 = time.perf_counter()
     quantize = "int8" if variant.startswith("int8") else variant if variant in ("bf16", "auto") else None
     recheck = {"int8_pure": 0.0}.get(variant, int8_recheck)  # int8: close calls re-scored in fp32
     # the pipeline runs the plain model, which reads the first token even where stance pools at the markers
     pooling = "cls" if variant == "pipeline" else None
-    sample = load_dataset(calibration) if variant == "auto" and calibration else None
+    sample = load_records(calibration) if variant == "auto" and calibration else None
     torch.manual_seed(0)  # a new head (--labels) is the same in every variant
     clf = StanceClassifier.from_pretrained(model, labels=labels, quantize=quantize, num_threads=threads,
                                            int8_recheck=recheck, pooling=pooling, calibration=sample)

@@ -25,7 +25,7 @@ FIELDS = ("doc_id", "kind", "speaker", "source", "speaker_party", "cue", "start"
 
 
 def extract(args: argparse.Namespace) -> None:
-    from stance.datasets import data_dir
+    from stance.paths import data_dir
     from stance.extraction import extract_many
     from stance.io import write_jsonl
     from stance.nlp import load_nlp
@@ -65,7 +65,7 @@ def compare(args: argparse.Namespace) -> None:
 
 def sample(args: argparse.Namespace) -> None:
     """Statements drawn at random from one output, each with the text before it, for a person to judge."""
-    from stance.datasets import data_dir
+    from stance.paths import data_dir
 
     with open(args.statements, encoding="utf-8") as f:
         records = [json.loads(line) for line in f]

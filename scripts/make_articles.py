@@ -20,7 +20,7 @@ import re
 import sys
 from pathlib import Path
 
-from stance.datasets import corpus_dir, data_dir
+from stance.paths import corpus_dir, data_dir
 from stance.io import atomic_write
 
 log = logging.getLogger("make_articles")

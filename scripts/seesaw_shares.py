@@ -43,11 +43,11 @@ SET = "seesaw:valid"
 
 def fit_temperature_on(model_dir: Path, spec: str, reliability: str | None) -> tuple[float, dict]:
     from stance.calibration import calibrate_classifier, plot_reliability
-    from stance.datasets import load_dataset
+    from stance.corpora import load_records
     from stance.model import StanceClassifier
 
     clf = StanceClassifier.from_pretrained(model_dir)
-    records = load_dataset(spec)
+    records = load_records(spec)
     summary, (before, after, gold) = calibrate_classifier(clf, records, "stance", name=spec)
     if reliability:
         plot_reliability({"before": (before, gold), f"after (T = {clf.temperature:.2f})": (after, gold)}, reliability,

@@ -84,12 +84,12 @@ from .io import (
     write_jsonl,
     write_text,
 )
-from .schema import Statement, statement_key, validate_statement
+from .schema import SEED_LABELS, Statement, statement_key, validate_statement
 
 log = logging.getLogger(__name__)
 
 FORMATS = ("labelstudio", "doccano", "csv")
-DEFAULT_LABELS = ("confrontational", "neutral", "conciliatory")
+DEFAULT_LABELS = SEED_LABELS
 MAX_PASSAGE_CHARS = 3000  # longer passages (articles without line breaks) are cut around the statement
 # span label -> (start field, end field, surface field) of the statement record
 SPANS = {

@@ -211,7 +211,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     parties = ", ".join(n.removeprefix("parties/") for n in packaged_configs("parties"))
 
-    p = sub.add_parser("train", help="train a classifier (or baseline) from a YAML config")
+    from .corpora import spec_help
+
+    p = sub.add_parser("train", help="train a classifier (or baseline) from a YAML config",
+                       epilog=f"dataset specs for data.train/dev/test: {spec_help()}")
     p.add_argument("config", help="YAML config file (overrides of configs/base.yaml), or a packaged config by name: "
                                   + ", ".join(n for n in packaged_configs() if not n.startswith("parties/")))
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",

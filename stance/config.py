@@ -51,7 +51,7 @@ def _help(text: str) -> Any:
 @dataclass
 class DataConfig:
     dir: str | None = _help("corpus folder; null: env STANCE_DATA_DIR, else ../shared/data")
-    train: list[str] = _help("training sets (dataset specs, see stance.datasets.load_dataset)")
+    train: list[str] = _help("training sets (dataset specs: CORPUS:SPLIT[:VARIANT][@N] or KIND:PATH; stance.corpora.spec_help lists them)")
     dev: list[str] = _help("development sets: model selection on their macro-F1")
     test: list[str] = _help("test sets, each scored on its own")
     max_train_samples: int | None = _help("take at most this many training examples (seeded)")
@@ -63,7 +63,7 @@ class DataConfig:
     )
     statement_view: bool = _help(
         "directed views: add each example whose source speaks a statement in its sentence as stance run "
-        "presents it (text: the statement's content; context: the sentence; stance.datasets.statement_views)"
+        "presents it (text: the statement's content; context: the sentence; stance.augment.statement_views)"
     )
 
 

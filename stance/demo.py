@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from .config import CONFIG_DIR, load_config
-from .datasets import data_dir
+from .paths import data_dir
 from .io import add_owned, write_text
 
 log = logging.getLogger(__name__)

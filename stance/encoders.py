@@ -34,11 +34,11 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .errors import StanceError
+from .paths import CACHE_ENV, cache_dir  # noqa: F401 - the encoders' cache folder is stance.paths'
 
 log = logging.getLogger(__name__)
 
 DEFAULT = "default"
-CACHE_ENV = "STANCE_CACHE_DIR"
 INSTALL_HINT = "stance encoders install {name}` (or `make encoders`"
 _CHUNK = 1 << 20
 
@@ -83,11 +83,6 @@ def registry() -> dict[str, EncoderSpec]:
 
 def names() -> list[str]:
     return [DEFAULT, *registry()]
-
-
-def cache_dir() -> Path:
-    """``$STANCE_CACHE_DIR``, else ``~/.cache/stance``."""
-    return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "stance").expanduser()
 
 
 def encoder_dir(spec: EncoderSpec, root: Path | None = None) -> Path:

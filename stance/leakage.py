@@ -10,7 +10,7 @@ sentence about another pair is a different example). Two levels:
 
 :func:`check` reports, for each evaluation set, how many of its rows repeat a training row at each level;
 ``stance train`` scores the rows that repeat none (the *leak-free* part) beside the full set.
-``data.dedup: true`` drops the near repeats from the training data instead (:func:`stance.datasets.dedup_against`).
+``data.dedup: true`` drops the near repeats from the training data instead (:func:`stance.corpora.dedup_against`).
 """
 from __future__ import annotations
 

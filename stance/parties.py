@@ -36,8 +36,11 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .paths import data_dir
 
 log = logging.getLogger(__name__)
+
+OPPOSED_SIDES = frozenset({"Liberal", "Conservative"})  # the sides that oppose each other (SEESAW's ideologies)
 
 # words: dotted acronyms (U.S., U.N.), or runs of letters/digits joined by - or '
 _WORD = re.compile(r"(?:[^\W\d_]\.){2,}|[\w]+(?:[-'][\w]+)*")
@@ -347,8 +350,6 @@ def _add_ideology_kb(parties: dict[str, Party], spec: Any, source: str | None) -
     """Add the politicians of SEESAW's ideologyKB.json (``{"Mitch McConnell": ["Republican", "Addison
     mitchell Mcconnell", 2022, ...]}``) to the parties named in ``spec["parties"]``. A name shared
     by people of different parties is left out. A missing file is a warning, not an error."""
-    from .datasets import data_dir
-
     if not isinstance(spec, Mapping) or not isinstance(spec.get("path"), str):
         raise ConfigError(source, "expected {path: ..., parties: {KB party: code}}", field="ideology_kb")
     mapping = spec.get("parties")

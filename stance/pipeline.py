@@ -296,7 +296,7 @@ def _process(
 
     gold_predictions = None
     if gold is not None:  # the gold statements as the model's input (given spans), labelled by the model
-        from .datasets import load_gold
+        from .corpora import load_gold
 
         gold_predictions = clf.predict_records(load_gold(gold), label_field=label_field, batch_size=batch_size)
     summary = write_run_report(out, labels=clf.labels, gold=gold, gold_predictions=gold_predictions,

@@ -96,7 +96,7 @@ def collect(config: Any = None, data: Any = None, *, encoder: str | None = None,
 
 def data_summary(config: Any, data: Any) -> dict[str, Any]:
     """Each data spec with its row count (training rows after sampling, and with augmentation)."""
-    from .datasets import CORPORA, corpus_of
+    from .corpora import corpus_card, corpus_of
 
     specs = [*(config.data.train if config is not None else []), *data.dev, *data.test]
     corpora = sorted({corpus_of(spec) for spec in specs})
@@ -105,7 +105,7 @@ def data_summary(config: Any, data: Any) -> dict[str, Any]:
         "dev": {spec: len(records) for spec, records in data.dev.items()},
         "test": {spec: len(records) for spec, records in data.test.items()},
         "leakage": {role: {spec: report.to_dict() for spec, report in sets.items()} for role, sets in data.leaks.items()},
-        "corpora": {name: CORPORA.get(name, {"title": name, "license": "see the file's own terms"}) for name in corpora},
+        "corpora": {name: corpus_card(name) for name in corpora},
     }
 
 

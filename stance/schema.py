@@ -53,6 +53,8 @@ KEY_FIELDS = ("doc_id", "statement_id")
 SPAN_PAIRS = (("source_start", "source_end"), ("target_start", "target_end"))
 STRING_FIELDS = ("source", "target", "context")
 DEFAULT_LABEL_FIELD = "stance"
+# the labels of the seed gold file and other hand annotations (also the annotation tools' default)
+SEED_LABELS = ("confrontational", "neutral", "conciliatory")
 
 
 def statement_key(record: Statement) -> tuple[str, str]:

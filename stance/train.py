@@ -40,7 +40,7 @@ import random
 import shutil
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -111,17 +111,40 @@ def reverse_as_neutral(record: dict[str, Any], label_field: str, suffix: str = "
     return out
 
 
-def load_run_data(config: Config) -> RunData:
-    """Load, alias, augment and check the training, dev and test sets of a config."""
-    from .datasets import dataset_labels, dedup_against, load_dataset, statement_views, swap_direction
+def load_run_data(config: Config, datasets: Mapping[str, Any] | None = None) -> RunData:
+    """Load, alias, augment and check the training, dev and test sets of a config.
+
+    ``datasets``: ``datasets.Dataset`` objects by name, read where a spec says ``dataset:NAME``
+    (:func:`train`); every other spec is read by :func:`stance.corpora.load_records`."""
+    from .augment import statement_views, swap_direction
+    from .corpora import DatasetSpec, dataset_labels, dedup_against, infer_labels, load_records, sample
+    from .corpora.files import from_given
 
     lf = config.label_field
     data_dir = config.data.dir
-    labels = list(config.labels) if config.labels else dataset_labels(config.data.train[0])
+    given = dict(datasets or {})
+
+    def read(spec: str) -> list[dict[str, Any]]:
+        parsed = DatasetSpec.parse(spec)
+        if parsed.corpus != "dataset":
+            return load_records(spec, data_dir)
+        if parsed.split not in given:
+            raise ConfigError(None, f"{spec}: no dataset named {parsed.split!r} was given (given: {sorted(given) or 'none'})",
+                              field="data")
+        records = from_given(parsed.split, given[parsed.split], lf)
+        return sample(records, parsed.n) if parsed.n is not None else records
+
+    first = config.data.train[0]
+    if config.labels:
+        labels = list(config.labels)
+    elif DatasetSpec.parse(first).corpus == "dataset":
+        labels = infer_labels(r.get(lf) for r in read(first))
+    else:
+        labels = dataset_labels(first, data_dir)
     alias = config.evaluation.label_alias
 
     def load(spec: str, role: str) -> list[dict[str, Any]]:
-        records = load_dataset(spec, data_dir)
+        records = read(spec)
         out = []
         for r in records:
             label = r.get(lf)
@@ -167,6 +190,80 @@ def load_run_data(config: Config) -> RunData:
             report = leaks[name][spec]
             (log.warning if report.near else log.info)("leak check, %s %s", name, describe_leaks(spec, report, scored=name == "test"))
     return RunData(labels=labels, train=train, dev=dev, test=test, leaks=leaks)
+
+
+def tokenizer_key(tokenizer: Any) -> str:
+    """sha256 of what decides a tokenizer's output: its class, vocabulary and rules, special tokens and padding
+    side; not its call state (a fast tokenizer records the last call's truncation and padding in itself)."""
+    import hashlib
+
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is not None:
+        state = json.loads(backend.to_str())
+        state.pop("truncation", None)
+        state.pop("padding", None)
+        rules = json.dumps(state, sort_keys=True)
+    else:
+        rules = json.dumps(sorted(tokenizer.get_vocab().items()))
+    extra = json.dumps([type(tokenizer).__name__, tokenizer.padding_side, tokenizer.special_tokens_map], default=str,
+                       sort_keys=True)
+    return hashlib.sha256((rules + extra).encode()).hexdigest()
+
+
+def tokenization_fingerprint(clf: Any, records: Sequence[dict[str, Any]]) -> str:
+    """The fingerprint of ``clf``'s tokens of ``records``: a hash of the records, the tokenizer, the input
+    encoding and the code that encodes (the classifier's module): the same inputs, the same fingerprint."""
+    import dataclasses
+    import hashlib
+
+    from .corpora.records import code_key
+
+    h = hashlib.sha256()
+    for record in records:
+        h.update(json.dumps(record, sort_keys=True, ensure_ascii=False, default=str).encode())
+        h.update(b"\n")
+    h.update(tokenizer_key(clf.tokenizer).encode())
+    h.update(json.dumps(dataclasses.asdict(clf.encoding), sort_keys=True, default=str).encode())
+    h.update(code_key(type(clf).tokenize).encode())
+    return h.hexdigest()[:32]
+
+
+def _tokenize_batch(batch: dict[str, list[Any]], clf: Any, meta: dict[str, Any]) -> dict[str, list[Any]]:
+    from .corpora.records import batch_records
+
+    return {k: list(v) for k, v in clf.tokenize(batch_records(batch, meta)).items()}
+
+
+def tokenized(clf: Any, records: Sequence[dict[str, Any]], *, cache: bool = True) -> dict[str, list[Any]]:
+    """``clf.tokenize(records)`` through ``datasets.Dataset.map`` with a deterministic fingerprint
+    (:func:`tokenization_fingerprint`), cached as ``<cache folder>/tokenized/<fingerprint>.arrow``
+    ($STANCE_CACHE_DIR, else ~/.cache/stance): a second run on the same records, tokenizer and encoding
+    reads the tokens back instead of tokenising again. The same tokens as ``clf.tokenize(records)``."""
+    from datasets.utils import disable_progress_bars, enable_progress_bars, is_progress_bar_enabled
+
+    from .corpora.records import record_meta, to_dataset
+    from .paths import cache_dir
+
+    dataset = to_dataset(records)
+    fingerprint = tokenization_fingerprint(clf, records)
+    folder = cache_dir() / "tokenized"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        log.warning("no cache for the tokens (%s): tokenising in memory", err)
+        cache = False
+    bars = is_progress_bar_enabled()
+    disable_progress_bars()
+    try:
+        mapped = dataset.map(
+            _tokenize_batch, fn_kwargs={"clf": clf, "meta": record_meta(dataset)}, batched=True, batch_size=1000,
+            remove_columns=dataset.column_names, new_fingerprint=fingerprint, load_from_cache_file=cache,
+            cache_file_name=str(folder / f"{fingerprint}.arrow") if cache else None, keep_in_memory=not cache,
+        )
+    finally:
+        if bars:
+            enable_progress_bars()
+    return mapped.to_dict()
 
 
 # --------------------------------------------------------------------------- run folder
@@ -401,7 +498,7 @@ def fit(clf: Any, data: RunData, config: Config, out: Path, *, resume: bool = Fa
     clf.device = str(accelerator.device)
     model = clf.model
     device = accelerator.device
-    encoded = clf.tokenize(data.train)
+    encoded = tokenized(clf, data.train)
     y = torch.tensor([clf.label2id[r[lf]] for r in data.train])
     n = len(data.train)
     lengths = [len(ids) for ids in encoded["input_ids"]]
@@ -546,10 +643,10 @@ def eval_labels(spec: str, model_labels: Sequence[str], config: Config) -> list[
     A test set annotated with fewer classes than the model has (SEESAW: positive / negative only) is
     scored as that task: predictions are the argmax over its labels, and macro-F1 averages over them.
     """
-    from .datasets import dataset_labels
+    from .corpora import dataset_labels
 
     try:
-        labels = {config.evaluation.label_alias.get(l, l) for l in dataset_labels(spec)}
+        labels = {config.evaluation.label_alias.get(l, l) for l in dataset_labels(spec, config.data.dir)}
     except (StanceError, ValueError):  # label set unknown in advance: score on all labels
         return list(model_labels)
     subset = [l for l in model_labels if l in labels]
@@ -621,18 +718,23 @@ def evaluate_systems(clf: Any, data: RunData, config: Config, out: Path) -> dict
 def _config_inputs(config: Config) -> list[str]:
     """The local files a config reads (data files given as ``jsonl:PATH``, a local model folder): the run
     folder must not hold them."""
+    from .corpora import DatasetSpec
+
     out = []
     for spec in (*config.data.train, *config.data.dev, *config.data.test):
-        kind, _, rest = spec.partition(":")
-        if kind in ("jsonl", "seed", "gold") and rest:
-            out.append(rest)
+        parsed = DatasetSpec.parse(spec)
+        if parsed.entry.file and parsed.corpus != "dataset":
+            out.append(parsed.split)
     if Path(config.model.name_or_path).exists():
         out.append(config.model.name_or_path)
     return out
 
 
-def run_training(config: Config, output_dir: str | Path | None = None, *, overwrite: bool = False, resume: bool = False) -> dict[str, Any]:
+def run_training(config: Config, output_dir: str | Path | None = None, *, overwrite: bool = False, resume: bool = False,
+                 datasets: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """``stance train``: train, select on dev, score model and baselines on the test sets, write the run folder.
+
+    ``datasets``: ``datasets.Dataset`` objects that specs ``dataset:NAME`` of the config name (see :func:`train`).
 
     Under ``accelerate launch`` every process trains (see :func:`fit`); the main process alone writes the
     run folder and returns the metrics, the others return ``{"process_index": i, "table": <a note>}``.
@@ -654,7 +756,7 @@ def run_training(config: Config, output_dir: str | Path | None = None, *, overwr
     discard = False
     try:
         set_seed(config.seed)
-        data = load_run_data(config)
+        data = load_run_data(config, datasets)
         if main:
             save_config(config, out / "config.yaml")
         clf = StanceClassifier.from_pretrained(
@@ -720,3 +822,65 @@ def run_training(config: Config, output_dir: str | Path | None = None, *, overwr
                 (out / ".stance-run.json").unlink(missing_ok=True)
             if not existed and out.is_dir() and not any(out.iterdir()):
                 out.rmdir()
+
+
+def _named(value: Any, default: str) -> dict[str, Any]:
+    """A Dataset as ``{default: it}``; a mapping (a DatasetDict, a dict of test sets) as it is."""
+    if value is None:
+        return {}
+    if isinstance(value, Mapping):
+        return dict(value)
+    return {default: value}
+
+
+def train(config: Config | str | Path | None = None, output_dir: str | Path | None = None, *,
+          train_dataset: Any, dev_dataset: Any = None, test_dataset: Any = None,
+          overrides: Sequence[str] = (), overwrite: bool = False) -> dict[str, Any]:
+    """Train on ``datasets.Dataset`` objects: the Python entry point of ``stance train``.
+
+    ``train_dataset``: a ``Dataset`` of statement records (``text`` and the label field; ``source``,
+    ``target``, their spans and ``context`` when the task has them; ``ClassLabel`` labels are read by name),
+    or a ``DatasetDict`` whose ``train`` split is trained on and whose ``validation`` (or ``dev``/``valid``)
+    and ``test`` splits are the dev and test sets unless ``dev_dataset`` / ``test_dataset`` are given.
+    ``dev_dataset`` / ``test_dataset``: a ``Dataset`` or a mapping of name -> ``Dataset`` (each test set is
+    scored on its own). A role without a dataset keeps the config's specs (train on your data, test on
+    ``dse-directed:test``). ``config``: a :class:`Config`, a YAML file (with ``overrides``), or None for the
+    base config. Each dataset appears in the run folder as the spec ``dataset:NAME``. Returns the metrics,
+    as :func:`run_training` does::
+
+        from datasets import load_dataset
+        from stance.train import train
+        metrics = train("configs/base.yaml", "runs/mine", overrides=["labels=[negative, neutral, positive]"],
+                        train_dataset=load_dataset("json", data_files="train.jsonl")["train"])
+    """
+    import dataclasses
+
+    from .config import load_config
+
+    if not isinstance(config, Config):
+        config = load_config(config, overrides=list(overrides))
+    elif overrides:
+        raise ConfigError(None, "overrides apply to a config file; change the Config object instead", field="overrides")
+    splits = _named(train_dataset, "train")
+    if len(splits) == 1 and not isinstance(train_dataset, Mapping):
+        roles = {"train": splits, "dev": {}, "test": {}}
+    else:
+        if "train" not in splits:
+            raise ConfigError(None, f"the DatasetDict has no 'train' split (it has {sorted(splits)})", field="train_dataset")
+        dev_name = next((n for n in ("validation", "dev", "valid") if n in splits), None)
+        roles = {"train": {"train": splits["train"]}, "dev": {dev_name: splits[dev_name]} if dev_name else {},
+                 "test": {"test": splits["test"]} if "test" in splits else {}}
+    if dev_dataset is not None:
+        roles["dev"] = _named(dev_dataset, "dev")
+    if test_dataset is not None:
+        roles["test"] = _named(test_dataset, "test")
+    given: dict[str, Any] = {}
+    specs: dict[str, list[str]] = {}
+    for role, named in roles.items():
+        for name, dataset in named.items():
+            if name in given and given[name] is not dataset:
+                name = f"{role}-{name}"
+            given[name] = dataset
+            specs.setdefault(role, []).append(f"dataset:{name}")
+    data = dataclasses.replace(config.data, **specs)
+    return run_training(dataclasses.replace(config, data=data), output_dir, overwrite=overwrite, datasets=given)

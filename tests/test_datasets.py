@@ -1,4 +1,7 @@
-"""Corpus adapters against the real corpora (STANCE_DATA_DIR, default ../shared/data) and tmp files."""
+"""Corpus adapters against the real corpora (STANCE_DATA_DIR, default ../shared/data) and tmp files.
+
+The records as lists of dicts (``load_records``); the registry, the Arrow cache and ``datasets.Dataset``
+are tests/test_corpora.py's."""
 from __future__ import annotations
 
 import json
@@ -9,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from stance.datasets import (
+from stance.augment import swap_direction
+from stance.corpora import (
     DIRECTED_LABELS,
     DSE_LABELS,
     SEED_LABELS,
@@ -19,13 +23,12 @@ from stance.datasets import (
     dataset_labels,
     dedup_against,
     ideology_side,
-    load_dataset,
+    load_records,
     read_dse_file,
     seesaw_stories,
     sentence_context,
-    swap_direction,
 )
-import stance.datasets as datasets_mod
+from stance.corpora import seesaw as seesaw_mod
 from stance.errors import InputError, StanceError
 from stance.schema import validate_statement
 
@@ -34,7 +37,7 @@ SEED_GOLD = Path(__file__).resolve().parents[1].parent / "shared" / "examples" /
 
 @pytest.fixture(scope="module")
 def dse() -> dict[str, list[dict]]:
-    return {split: load_dataset(f"dse:{split}") for split in ("train", "valid", "test")}
+    return {split: load_records(f"dse:{split}") for split in ("train", "valid", "test")}
 
 
 def _span(record: dict, role: str) -> str | None:
@@ -66,7 +69,7 @@ def test_missing_data_dir_lists_where_it_looked(tmp_path):
 
 def test_missing_corpus_folder_is_a_clear_error(tmp_path):
     with pytest.raises(StanceError, match=r"corpus folder .*dse not found.*docs/data.md"):
-        load_dataset("dse:train", data_dir=tmp_path)
+        load_records("dse:train", data_dir=tmp_path)
 
 
 # --------------------------------------------------------------------------- DSE (real)
@@ -100,15 +103,17 @@ def test_dse_records_are_valid_statements(dse):
         validate_statement(record, label_field="stance", labels=DSE_LABELS, require_label=True)
 
 
+@pytest.mark.slow  # a wall-clock bound: flaky on a shared machine, so out of the default suite (-m slow runs it)
 def test_dse_loads_fast():
+    load_records("dse:train")  # the first load may read the corpus and fill the cache
     start = time.perf_counter()
-    load_dataset("dse:train")
+    load_records("dse:train")
     assert time.perf_counter() - start < 2.0
 
 
 def test_dse_test_leakfree_drops_the_400_rows_repeated_from_train(dse, caplog):
-    with caplog.at_level(logging.INFO, logger="stance.datasets"):
-        leakfree = load_dataset("dse:test-leakfree")
+    with caplog.at_level(logging.INFO, logger="stance.corpora"):
+        leakfree = load_records("dse:test-leakfree")
     assert len(leakfree) == 1_223
     assert len(dse["test"]) - len(leakfree) == 400
     assert "400 of 1623" in caplog.text
@@ -120,7 +125,7 @@ def test_dse_test_leakfree_drops_the_400_rows_repeated_from_train(dse, caplog):
 
 def test_dse_directed_swaps_rows_where_q_holds_the_opinion(dse):
     official = {r["statement_id"]: r for r in dse["test"]}
-    directed = load_dataset("dse-directed:test")
+    directed = load_records("dse-directed:test")
     assert len(directed) == len(official)
     expected = {0: ("neutral", False), 1: ("positive", False), 2: ("positive", True),
                 3: ("negative", False), 4: ("negative", True)}
@@ -153,8 +158,8 @@ def test_directed_view_on_a_concrete_row(tmp_path):
     _write(dse_dir / "valid.txt",
            "[Acme Corp] was fined after [Mayor Jones] accused it of fraud.\tAcme Corp\tMayor Jones\t4\n"
            "[Mayor Jones] praised [Acme Corp].\tMayor Jones\tAcme Corp\t1\n")
-    official = load_dataset("dse:valid", data_dir=tmp_path)
-    directed = load_dataset("dse-directed:valid", data_dir=tmp_path)
+    official = load_records("dse:valid", data_dir=tmp_path)
+    directed = load_records("dse-directed:valid", data_dir=tmp_path)
     text = "Acme Corp was fined after Mayor Jones accused it of fraud."
     assert official[0]["text"] == text
     assert (official[0]["source"], official[0]["source_start"], official[0]["source_end"]) == ("Acme Corp", 0, 9)
@@ -208,7 +213,7 @@ def test_dse_undoes_csv_quoting_and_counts_unaligned_rows(tmp_path, caplog):
     path = _write(tmp_path / "train.txt",
                   '"[Smith] said ""no"" to [Jones]."\tSmith\tJones\t3\n'
                   "[Smith] met someone.\tSmith\tJones\t0\n")
-    with caplog.at_level(logging.WARNING, logger="stance.datasets"):
+    with caplog.at_level(logging.WARNING, logger="stance.corpora"):
         records = read_dse_file(path)
     assert records[0]["text"] == 'Smith said "no" to Jones.'
     assert _span(records[0], "target") == "Jones"
@@ -259,14 +264,14 @@ def test_swap_direction_rejects_a_label_outside_the_official_view():
 
 # --------------------------------------------------------------------------- sampling, specs, labels
 def test_at_n_is_a_deterministic_seeded_sample(dse):
-    first = load_dataset("dse:train@200")
-    assert first == load_dataset("dse:train@200")
+    first = load_records("dse:train@200")
+    assert first == load_records("dse:train@200")
     assert len(first) == 200
-    assert load_dataset("dse:train@50") == first[:50]
+    assert load_records("dse:train@50") == first[:50]
     assert [r["statement_id"] for r in first[:20]] != [str(i) for i in range(1, 21)]  # shuffled
     train_ids = {r["statement_id"] for r in dse["train"]}
     assert {r["statement_id"] for r in first} <= train_ids
-    assert len(load_dataset("dse:valid@100000")) == 1_461
+    assert len(load_records("dse:valid@100000")) == 1_461
 
 
 @pytest.mark.parametrize(
@@ -301,7 +306,7 @@ def test_dataset_labels(spec, labels):
 )
 def test_bad_specs_are_clear_errors(spec, match):
     with pytest.raises(StanceError, match=match):
-        load_dataset(spec)
+        load_records(spec)
 
 
 # --------------------------------------------------------------------------- NewsMTSC
@@ -317,7 +322,7 @@ def test_bad_specs_are_clear_errors(spec, match):
     ],
 )
 def test_newsmtsc_counts_match_its_readme(spec, sentences, targets, negative, neutral, positive):
-    records = load_dataset(spec)
+    records = load_records(spec)
     assert len({r["doc_id"] for r in records}) == sentences
     assert len(records) == targets
     assert Counter(r["stance"] for r in records) == {"negative": negative, "neutral": neutral,
@@ -343,14 +348,14 @@ def test_newsmtsc_bad_targets_name_file_line_and_field(tmp_path, target, match):
     bad = {"primary_gid": "s2", "sentence_normalized": "Ann lost.", "targets": [target]}
     _write(base / "dev.jsonl", json.dumps(good) + "\n" + json.dumps(bad) + "\n")
     with pytest.raises(InputError, match=r"dev\.jsonl:2: " + match):
-        load_dataset("newsmtsc-rw:dev", data_dir=tmp_path)
+        load_records("newsmtsc-rw:dev", data_dir=tmp_path)
 
 
 # --------------------------------------------------------------------------- SEESAW
 @pytest.mark.parametrize("split, n_stories", [("train", 127), ("valid", 35)])
 def test_seesaw_stories_per_split(split, n_stories):
     assert len(seesaw_stories(split)) == n_stories
-    records = load_dataset(f"seesaw:{split}")
+    records = load_records(f"seesaw:{split}")
     assert len({r["story_id"] for r in records}) == n_stories
     assert {r["split"] for r in records} == {split}
     assert set(Counter(r["stance"] for r in records)) == {"negative", "positive"}
@@ -364,8 +369,8 @@ def test_seesaw_stories_per_split(split, n_stories):
 
 
 def test_seesaw_opposed_keeps_liberal_versus_conservative_only():
-    everything = load_dataset("seesaw:valid")
-    opposed = load_dataset("seesaw:valid:opposed")
+    everything = load_records("seesaw:valid")
+    opposed = load_records("seesaw:valid:opposed")
     assert 0 < len(opposed) < len(everything)
     assert {(r["source_ideology"], r["target_ideology"]) for r in opposed} == {
         ("Liberal", "Conservative"), ("Conservative", "Liberal")}
@@ -404,7 +409,7 @@ def test_seesaw_triplets_with_lists_and_missing_entities(tmp_path):
                "annotators": ["A", "B"]}],
         "1": [{"id": 0, "subject": "None", "sentiment": "POS", "object": "Smith", "annotators": ["A"]}],
     }, {"smith": [["Slightly Liberal", "A"], ["Liberal", "B"]], "Governor Lee": [["Conservative", "A"]]})
-    records = load_dataset("seesaw:train", data_dir=tmp_path)
+    records = load_records("seesaw:train", data_dir=tmp_path)
     assert [(r["statement_id"], r["source"], r["target"], r["stance"]) for r in records] == [
         ("0-0-0", "smith", "Governor Lee", "negative"),
         ("0-0-1", "smith", None, "negative"),  # an entity outside the list: its name is not given
@@ -417,7 +422,7 @@ def test_seesaw_triplets_with_lists_and_missing_entities(tmp_path):
     assert (first["doc_id"], first["story_id"], first["sentence_id"], first["outlet"]) == (
         "TRIPLET_007_DOCUMENT_0", "TRIPLET_007", 0, "Daily Example")
     assert records[1]["target_start"] is None
-    assert [r["statement_id"] for r in load_dataset("seesaw:train:opposed", data_dir=tmp_path)] == ["0-0-0"]
+    assert [r["statement_id"] for r in load_records("seesaw:train:opposed", data_dir=tmp_path)] == ["0-0-0"]
 
 
 @pytest.mark.parametrize(
@@ -434,7 +439,7 @@ def test_seesaw_triplets_with_lists_and_missing_entities(tmp_path):
 def test_seesaw_bad_annotations_name_file_and_field(tmp_path, stances, match):
     _seesaw_fixture(tmp_path, stances)
     with pytest.raises(InputError, match=r"annotations/TRIPLET_007_DOCUMENT_0\.json: " + match):
-        load_dataset("seesaw:train", data_dir=tmp_path)
+        load_records("seesaw:train", data_dir=tmp_path)
 
 
 @pytest.mark.parametrize(
@@ -451,13 +456,13 @@ def test_seesaw_bad_annotations_name_file_and_field(tmp_path, stances, match):
     ],
 )
 def test_seesaw_entities_are_found_by_full_name_or_head_word(text, name, mention):
-    span = datasets_mod._find_mention(text, name)
+    span = seesaw_mod._find_mention(text, name)
     assert (text[span[0]:span[1]] if span else None) == mention
 
 
 # --------------------------------------------------------------------------- seed / gold
 def test_seed_adapter_on_the_real_gold_file():
-    records = load_dataset(f"seed:{SEED_GOLD}")
+    records = load_records(f"seed:{SEED_GOLD}")
     assert len(records) == 14
     assert Counter(r["stance"] for r in records).keys() <= set(SEED_LABELS)
     assert {r["target"] for r in records} == {"the United States", "Russia"}
@@ -469,14 +474,14 @@ def test_seed_adapter_on_the_real_gold_file():
         assert "\n" not in record["context"]
     first = records[0]
     assert first["context"].endswith("not seeing eye-to-eye.")
-    assert load_dataset(f"gold:{SEED_GOLD}") == records
+    assert load_records(f"gold:{SEED_GOLD}") == records
 
 
 def test_seed_adapter_takes_party_names_and_works_without_the_article(tmp_path):
     path = _write(tmp_path / "story.gold.jsonl", json.dumps({
         "doc_id": "story", "statement_id": "s1", "speaker": "Lavrov", "target_party": "US",
         "content": "Washington is to blame.", "stance": "confrontational"}) + "\n")
-    [record] = load_dataset(f"gold:{path}", party_names={"US": "America"})
+    [record] = load_records(f"gold:{path}", party_names={"US": "America"})
     assert (record["source"], record["target"], record["context"]) == ("Lavrov", "America", None)
 
 
@@ -485,7 +490,7 @@ def test_seed_adapter_finds_the_sentence_in_the_article_beside_it(tmp_path):
     path = _write(tmp_path / "story.gold.jsonl", json.dumps({
         "doc_id": "story", "statement_id": "s1", "speaker": "Lavrov", "target_party": "US",
         "content": "“Washington is to blame.”", "stance": "confrontational"}) + "\n")
-    [record] = load_dataset(f"gold:{path}")
+    [record] = load_records(f"gold:{path}")
     assert record["context"] == "Mr. Lavrov said “Washington is to blame.”"
 
 
@@ -505,7 +510,7 @@ def test_seed_bad_rows_name_file_line_and_field(tmp_path, row, match):
     path = _write(tmp_path / "story.gold.jsonl",
                   json.dumps(good) + "\n" + json.dumps(good | {"statement_id": "s2"} | row) + "\n")
     with pytest.raises(InputError, match=r"story\.gold\.jsonl:2: " + match):
-        load_dataset(f"gold:{path}")
+        load_records(f"gold:{path}")
 
 
 @pytest.mark.parametrize(
@@ -526,13 +531,13 @@ def test_jsonl_spec_reads_a_statements_file(tmp_path):
     rows = [{"doc_id": "d", "statement_id": str(i), "text": f"text {i}", "stance": label}
             for i, label in enumerate(["positive", "negative", "neutral"])]
     path = _write(tmp_path / "s.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
-    assert [r["stance"] for r in load_dataset(f"jsonl:{path}")] == ["positive", "negative", "neutral"]
+    assert [r["stance"] for r in load_records(f"jsonl:{path}")] == ["positive", "negative", "neutral"]
     assert dataset_labels(f"jsonl:{path}") == ["negative", "neutral", "positive"]
     _write(tmp_path / "bad.jsonl", json.dumps(rows[0]) + "\n{not json\n")
     with pytest.raises(InputError, match=r"bad\.jsonl:2: malformed JSON"):
-        load_dataset(f"jsonl:{tmp_path / 'bad.jsonl'}")
+        load_records(f"jsonl:{tmp_path / 'bad.jsonl'}")
     with pytest.raises(InputError, match=r"missing\.jsonl: file not found"):
-        load_dataset(f"jsonl:{tmp_path / 'missing.jsonl'}")
+        load_records(f"jsonl:{tmp_path / 'missing.jsonl'}")
 
 
 def test_dedup_against_drops_training_records_seen_in_evaluation_sets(caplog):
@@ -543,7 +548,7 @@ def test_dedup_against_drops_training_records_seen_in_evaluation_sets(caplog):
              rec(3, "Carl left.", "Carl", None), rec(4, "Dora won.", None, "Dora")]
     dev = [rec(9, "anna praised ben.", "ANNA", "Ben")]
     test = [rec(9, "Dora won.", None, "Dora")]
-    with caplog.at_level(logging.INFO, logger="stance.datasets"):
+    with caplog.at_level(logging.INFO, logger="stance.corpora"):
         kept = dedup_against(train, dev, test)
     assert [r["statement_id"] for r in kept] == ["2", "3"]
     assert "dropped 2 of 4" in caplog.text
@@ -564,7 +569,7 @@ def _directed(sid, text, source, target, stance):
 
 
 def test_statement_view_is_the_sources_statement_as_stance_run_presents_it():
-    from stance.datasets import statement_views
+    from stance.augment import statement_views
 
     text = "Peskov said the Kremlin was open to talks with Washington."
     spoken = _directed("1", text, "Peskov", "Washington", "positive")
@@ -579,7 +584,7 @@ def test_statement_view_is_the_sources_statement_as_stance_run_presents_it():
 
 
 def test_statement_view_has_no_target_span_when_the_content_does_not_name_it():
-    from stance.datasets import statement_views
+    from stance.augment import statement_views
 
     record = _directed("1", "Asked about Washington, Peskov said Russia was always open to dialogue.",
                        "Peskov", "Washington", "positive")

@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 
 from stance.config import load_config
-from stance.datasets import load_dataset
+from stance.corpora import load_records
 from stance.leakage import check, fold, near_key
 from stance.train import run_training
 
@@ -30,18 +30,18 @@ def test_near_repeats_fold_case_punctuation_and_blanks_but_keep_the_pair():
 
 
 def test_the_generic_check_finds_the_400_dse_test_rows_that_repeat_training_rows(data_dir):
-    report = check(load_dataset("dse:train", data_dir), {"dse:test": load_dataset("dse:test", data_dir)})["dse:test"]
+    report = check(load_records("dse:train", data_dir), {"dse:test": load_records("dse:test", data_dir)})["dse:test"]
     assert (report.n, len(report.exact), len(report.near)) == (1623, 400, 400)
-    assert len(report.leak_free) == len(load_dataset("dse:test-leakfree", data_dir))
+    assert len(report.leak_free) == len(load_records("dse:test-leakfree", data_dir))
 
 
 def test_every_run_reports_its_leaks_and_scores_the_leak_free_part_beside(tiny_encoder, tmp_path, monkeypatch, data_dir):
     monkeypatch.chdir(Path(__file__).resolve().parent.parent)
     # a test file of 6 training rows (one re-cased: a near repeat) and 10 test rows
-    train_rows = load_dataset("dse:train@48", data_dir)[:6]
+    train_rows = load_records("dse:train@48", data_dir)[:6]
     train_rows[0] = {**train_rows[0], "text": train_rows[0]["text"].upper()}
     mixed = tmp_path / "mixed.jsonl"
-    mixed.write_text("".join(json.dumps(r) + "\n" for r in train_rows + load_dataset("dse:test@10", data_dir)))
+    mixed.write_text("".join(json.dumps(r) + "\n" for r in train_rows + load_records("dse:test@10", data_dir)))
     config = load_config(None, overrides=[
         f"model.name_or_path={tiny_encoder}", "name=leaky", "data.train=[dse:train@48]", "data.dev=[dse:valid@16]",
         f"data.test=[jsonl:{mixed}, dse:train@16]", "labels=[neutral, pos_s2t, pos_t2s, neg_s2t, neg_t2s]",

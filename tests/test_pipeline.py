@@ -101,7 +101,7 @@ def test_a_shard_outside_0_to_n_is_refused(shard):
 
 
 def test_the_run_report_scores_the_model_s_own_labels_for_the_gold_statements(model, tmp_path):
-    from stance.datasets import load_gold
+    from stance.corpora import load_gold
 
     out = tmp_path / "run"
     summary = run_pipeline([SEED_ARTICLE], model=str(model), parties=str(US_RUSSIA), output_dir=out, gold=str(SEED_GOLD))

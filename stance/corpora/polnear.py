@@ -16,6 +16,9 @@ univocal rule (a token has at most one role in at most one attribution) holds wi
 across annotators. :func:`load_polnear` gives one annotation per article by default (the first
 annotator listed in ``metadata.tsv``, else the first file in name order) or every file.
 
+In the registry (``polnear:{train,dev}``) it is a span corpus: no label set; its records are the
+attribution statements of the first annotation of each article (:func:`load_statements`).
+
 The test split (the 12th month) is not distributed with the data folder; ``train`` and ``dev`` are.
 """
 from __future__ import annotations
@@ -28,6 +31,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..errors import InputError, StanceError
+from ..paths import corpus_dir
+from ..schema import normalise_statement
+from .registry import Corpus
 
 NAME = "polnear"
 SPLITS = ("train", "dev")
@@ -184,3 +190,24 @@ def iter_polnear(split: str, root: str | Path, *,
 def load_polnear(split: str, root: str | Path, *, annotators: Literal["first", "all"] = "first") -> list[PolnearArticle]:
     """:func:`iter_polnear` as a list."""
     return list(iter_polnear(split, root, annotators=annotators))
+
+
+def load_statements(split: str, root: str | Path | None = None) -> list[dict[str, Any]]:
+    """Every attribution of a split (the first annotation of each article) as a statement record, with
+    ``text`` = the content, ``annotator``, ``corpus`` and ``split``."""
+    records = []
+    for article in iter_polnear(split, corpus_dir(NAME, root)):
+        for statement in article.statements:
+            record = normalise_statement(statement)
+            record.update(annotator=article.annotator, corpus=NAME, split=split)
+            records.append(record)
+    return records
+
+
+CORPORA = [
+    Corpus(NAME, load_statements, SPLITS, None, citation=CITATION,
+           records="one per attribution (content, source and cue spans, quoted or not)",
+           title="PolNeAR: attribution relations in political news",
+           source="https://github.com/networkdynamics/PolNeAR (commit c3eee83)",
+           license="no license stated; published for research, cite the paper"),
+]

@@ -1,0 +1,81 @@
+"""Training augmentations: more examples made from the examples of a corpus.
+
+- :func:`swap_direction`: an official-view DSE record with source and target swapped and its label mirrored;
+- :func:`statement_views`: a sentence-level directed example as ``stance run`` presents a statement to the
+  model (it runs the extractor, which is why it lives here and not among the corpora).
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from .corpora.dse import DSE_LABELS, SWAPPED_DSE_LABEL, swap_entities
+from .errors import InputError
+from .schema import DEFAULT_LABEL_FIELD as LABEL_FIELD, Statement
+
+log = logging.getLogger(__name__)
+
+
+def statement_views(records: list[Statement], *, nlp: Any = None, suffix: str = ":stmt",
+                    show_progress_bar: bool = False) -> list[Statement]:
+    """Sentence-level directed examples as ``stance run`` presents a statement to the model.
+
+    For each record whose sentence (``text``) holds an attributed statement (found by
+    :func:`stance.extraction.extract_many`) spoken by the record's source (the speaker span overlaps
+    the source span), a copy with the same label whose ``text`` is the statement's content, whose
+    ``context`` is the sentence, with the target's span when the content names it and no source span
+    (the speaker stands outside the content, as in an extracted statement). Records without a
+    source span, or whose source speaks no statement, give nothing. Ids get ``suffix``."""
+    from collections import defaultdict
+
+    from .extraction import extract_many
+    from .nlp import load_nlp
+
+    candidates = [r for r in records if isinstance(r.get("source_start"), int) and isinstance(r.get("source_end"), int)]
+    sentence_ids: dict[str, int] = {}
+    for r in candidates:
+        sentence_ids.setdefault(r["text"], len(sentence_ids))
+    found: dict[int, list[Statement]] = defaultdict(list)
+    articles = ((str(i), text, {}) for text, i in sentence_ids.items())
+    extraction_log = logging.getLogger("stance.extraction")
+    level = extraction_log.level
+    extraction_log.setLevel(logging.ERROR)  # corpus sentences: unbalanced quotes are common, warnings are noise
+    try:
+        for statement in extract_many(articles, nlp=nlp or load_nlp(), show_progress_bar=show_progress_bar):
+            found[int(statement["doc_id"])].append(statement)
+    finally:
+        extraction_log.setLevel(level)
+    views = []
+    for r in candidates:
+        s_start, s_end = r["source_start"], r["source_end"]
+        for st in found.get(sentence_ids[r["text"]], []):
+            if st["speaker_start"] is None or not (st["speaker_start"] < s_end and s_start < st["speaker_end"]):
+                continue
+            view = dict(r, text=st["content"], context=r["text"], statement_id=f"{r['statement_id']}{suffix}",
+                        source_start=None, source_end=None, target_start=None, target_end=None)
+            t_start, t_end = r.get("target_start"), r.get("target_end")
+            if isinstance(t_start, int) and isinstance(t_end, int) and st["start"] <= t_start and t_end <= st["end"]:
+                view["target_start"], view["target_end"] = t_start - st["start"], t_end - st["start"]
+            views.append(view)
+            break
+    log.info("statement views: %d of %d examples have a statement spoken by their source", len(views), len(records))
+    return views
+
+
+def swap_direction(record: Statement, label_field: str = LABEL_FIELD) -> Statement:
+    """Swap source/target (and their spans) of an official-view DSE record and mirror its label.
+
+    neutral stays neutral, pos_s2t <-> pos_t2s, neg_s2t <-> neg_t2s; an involution, used as
+    training augmentation. A record without a label is swapped and left unlabelled.
+    """
+    out = swap_entities(record)
+    label = record.get(label_field)
+    if label is not None:
+        if label not in SWAPPED_DSE_LABEL:
+            raise InputError(None, f"cannot swap label {label!r}; expected one of {list(DSE_LABELS)}",
+                             field=label_field)
+        out[label_field] = SWAPPED_DSE_LABEL[label]
+        if "dse_label" in record:
+            out["dse_label"] = DSE_LABELS.index(out[label_field])
+    return out
+
