@@ -60,10 +60,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .cues import cue_type
 from .errors import InputError
 from .parties import PartyConfig
 
 log = logging.getLogger(__name__)
+
+
+def _read_rules() -> dict[str, str]:
+    from importlib import resources
+
+    text = resources.files("stance").joinpath("data", "extraction_rules.tsv").read_text(encoding="utf-8")
+    rows = [line.split("\t", 1) for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    return {name.strip(): what.strip() for name, what in rows}
+
+
+# The registry of patterns (stance/data/extraction_rules.tsv): name -> what it finds. Every record's
+# ``rule`` is one of these names.
+RULES: dict[str, str] = _read_rules()
 
 # ============================================================================ lexicon
 # Cue verbs by lemma. Every cue can take a clausal complement ("said that ..."); the tables
@@ -178,6 +192,7 @@ STRAIGHT = '"'
 QUOTE_CHARS = OPEN_MARKS + CLOSE_MARKS + STRAIGHT
 # Penn Treebank style, as in WSJ-based corpora: ``quote''
 PTB_OPEN, PTB_CLOSE = "``", "''"
+_MARKS_AND_SPACE = QUOTE_CHARS + "`' "  # what to strip around a quote's words (marks of any style)
 SINGLE_MARKS = "‘’'"
 _DOUBLE_MARKS = re.compile("[“”«»„‟\"]|``")
 DASHES = frozenset({"—", "–", "--", "-", "―"})
@@ -360,7 +375,9 @@ def find_quotes(text: str, paragraphs: Sequence[tuple[int, int]] | None = None, 
                 if text.startswith(PTB_OPEN, pos):
                     ch, width = "“", 2
                 elif text.startswith(PTB_CLOSE, pos):
-                    ch, width = "”", 2
+                    # two apostrophes close a ``quote'', and open one too where they stand before a
+                    # word after a space (''quote'', the house style of some papers)
+                    ch, width = ("“" if _looks_opening(text, pos, 2) else "”"), 2
                 else:
                     pos += 1
                     continue
@@ -412,7 +429,7 @@ def find_quotes(text: str, paragraphs: Sequence[tuple[int, int]] | None = None, 
             paragraphs[k] = (cut, p_end)
             continue
         nxt = paragraphs[k + 1] if k + 1 < len(paragraphs) else None
-        if nxt is not None and (text[nxt[0]] in OPEN_MARKS + STRAIGHT or text.startswith(PTB_OPEN, nxt[0])):
+        if nxt is not None and (text[nxt[0]] in OPEN_MARKS + STRAIGHT or text.startswith((PTB_OPEN, PTB_CLOSE), nxt[0])):
             k += 1  # the quote goes on in the next paragraph
             continue
         log.warning("%s: quotation mark at %s is never closed; the quote is taken to the end of its paragraph",
@@ -459,11 +476,11 @@ def _looks_closing(text: str, pos: int) -> bool:
     return not before.isspace() and before not in "([{" and not after.isalnum()
 
 
-def _looks_opening(text: str, pos: int) -> bool:
+def _looks_opening(text: str, pos: int, width: int = 1) -> bool:
     """A straight quotation mark opens when it follows a space (or start, bracket, dash) and
     precedes a non-space."""
     before = text[pos - 1] if pos > 0 else " "
-    after = text[pos + 1] if pos + 1 < len(text) else " "
+    after = text[pos + width] if pos + width < len(text) else " "
     return (before.isspace() or before in "([{—–-/") and not after.isspace()
 
 
@@ -602,7 +619,7 @@ class _Article:
         qi = self.quote_of[i]
         if qi < 0 or self.quote_tokens(qi)[1] != i + 1:
             return False
-        inner = self.qtext[self.quotes[qi].start : self.quotes[qi].end].rstrip(QUOTE_CHARS + " ")
+        inner = self.qtext[self.quotes[qi].start : self.quotes[qi].end].rstrip(_MARKS_AND_SPACE)
         return inner.endswith((".", "!", "?", "…"))
 
 
@@ -633,6 +650,7 @@ class _Candidate:
     how: str  # quote, block, orphan, reported, according, citing
     target_head: int | None = None  # an object naming the target ("accuses Russia of ...")
     quotes: list[int] = field(default_factory=list)  # the quotes it owns
+    rule: str = ""  # the registered pattern that found it (see RULES)
 
     @property
     def start(self) -> int:
@@ -880,7 +898,7 @@ def _attribution_after(art: _Article, qi: int) -> _Attribution | None:
     quote = art.quotes[qi]
     # a quote closed by a full stop ('...actions."') followed by a capital starts a new sentence, which is
     # its attribution only when short ('"We will win." Smith said.', sloppy but seen)
-    closed_sentence = (art.qtext[quote.start + 1 : quote.end].rstrip(QUOTE_CHARS + " ").endswith(".")
+    closed_sentence = (art.qtext[quote.start + 1 : quote.end].rstrip(_MARKS_AND_SPACE).endswith(".")
                        and first.text[:1].isupper())
     if first.lower_ == "according" and k + 1 < end and doc[k + 1].lower_ == "to":
         obj = next((c for c in doc[k + 1].children if c.dep_ == "pobj"), None)
@@ -1016,7 +1034,7 @@ def _full_clause_quote(art: _Article, qi: int) -> bool:
     """A quote that reads as a sentence: a capital first letter, three words or more, and the
     sentence ending with it."""
     quote = art.quotes[qi]
-    inner = art.qtext[quote.start + 1 : quote.end].strip(QUOTE_CHARS + " ")
+    inner = art.qtext[quote.start + 1 : quote.end].strip(_MARKS_AND_SPACE)
     if not inner[:1].isupper() or len(inner.split()) < 3:
         return False
     _, q_end = art.quote_tokens(qi)
@@ -1045,7 +1063,7 @@ def _direct_candidates(art: _Article) -> list[_Candidate]:
                 content = _trim(art, start, q_end) or content
             cand = by_cue.get(cue[0])
             if cand is None:
-                cand = _Candidate("direct", [content], cue, speaker, subj.i, "quote")
+                cand = _Candidate("direct", [content], cue, speaker, subj.i, "quote", rule="quote-after")
                 by_cue[cue[0]] = cand
                 out.append(cand)
             cand.quotes.append(qi)
@@ -1074,7 +1092,7 @@ def _direct_candidates(art: _Article) -> list[_Candidate]:
         if cand is not None:
             cand.fragments.append((q_start, q_end))  # '"A," he said, "B."'
         else:
-            cand = _Candidate("direct", [(q_start, q_end)], cue, speaker, subj.i, "quote")
+            cand = _Candidate("direct", [(q_start, q_end)], cue, speaker, subj.i, "quote", rule="quote-before")
             by_cue[cue[0]] = cand
             out.append(cand)
         cand.quotes.append(qi)
@@ -1091,7 +1109,7 @@ def _block_candidates(art: _Article, used_cues: set[int]) -> list[_Candidate]:
         if art.text[p_end - 1] != ":":
             continue
         n_start, n_end = art.paragraphs[p + 1]
-        if art.qtext[n_start] in QUOTE_CHARS + "`":
+        if art.qtext[n_start] in QUOTE_CHARS + "`" or art.qtext.startswith(PTB_CLOSE, n_start):
             continue
         colon = bisect.bisect_left(art.idx, p_end - 1)
         if colon >= art.n or art.quote_of[colon] >= 0:
@@ -1115,13 +1133,15 @@ def _block_candidates(art: _Article, used_cues: set[int]) -> list[_Candidate]:
         v, subj = found
         qi = art.add_quote(Quote(n_start, n_end, block=True))
         speaker = _speaker_span(art, subj, doc[v], hi=v if subj.i < v else colon)
-        out.append(_Candidate("direct", [art.quote_tokens(qi)], (v, v + 1), speaker, subj.i, "block", quotes=[qi]))
+        out.append(_Candidate("direct", [art.quote_tokens(qi)], (v, v + 1), speaker, subj.i, "block", quotes=[qi],
+                              rule="quote-block"))
     return out
 
 
 # ============================================================================ reported speech
-def _content_of(art: _Article, verb: Any, lemma: str) -> tuple[list[tuple[int, int]], int | None, bool] | None:
-    """The reported content of a cue verb: (token ranges, target head, fronted?) or ``None``."""
+def _content_of(art: _Article, verb: Any, lemma: str) -> tuple[list[tuple[int, int]], int | None, bool, str] | None:
+    """The reported content of a cue verb: (token ranges, target head, fronted?, frame) or ``None``;
+    the frame names the rule (``reported-<frame>``)."""
     children = list(verb.children)
     sent_lo, sent_hi = _sentence_bounds(art, verb.i)
 
@@ -1154,12 +1174,12 @@ def _content_of(art: _Article, verb: Any, lemma: str) -> tuple[list[tuple[int, i
                     and any(c.dep_ == "cc" for c in later[1:2]) and any(c.dep_ == "prep" for c in later[2:4])):
                 prep = next(c for c in later[2:4] if c.dep_ == "prep")
                 j = subtree(prep)[1]
-            return [(i, j)], None, False
+            return [(i, j)], None, False, "clause"
         subj = _subject(verb)
         stop = subj.left_edge.i if subj is not None and child.i < subj.i < verb.i else verb.i
         if j > stop or stop - j <= 2:
             j = stop
-        return [(i, j)], None, True
+        return [(i, j)], None, True, "fronted"
     # 2. a parenthetical: 'The plan, he said, is dead.' / 'The economy is slowing, he said.'
     if verb.dep_ == "parataxis":
         host = verb.head
@@ -1168,7 +1188,7 @@ def _content_of(art: _Article, verb: Any, lemma: str) -> tuple[list[tuple[int, i
         i, j = subtree(host)
         v_lo, v_hi = verb.left_edge.i, verb.right_edge.i + 1
         frags = [f for f in ((i, v_lo), (v_hi, j)) if f[1] > f[0]]
-        return frags, None, True
+        return frags, None, True, "parenthetical"
     dobj = next((c for c in children if c.dep_ in ("dobj", "dative") and c.i > verb.i), None)
     # 3. object + preposition: 'accuses Russia of ...', 'blamed the U.S. for ...'
     preps = OBJECT_PREP.get(lemma)
@@ -1178,8 +1198,8 @@ def _content_of(art: _Article, verb: Any, lemma: str) -> tuple[list[tuple[int, i
             if child.dep_ == "prep" and child.lower_ in preps and child.i > dobj.i:
                 if verb.tag_ == "VBG" and verb.dep_ == "pcomp":
                     # '... by blaming the U.S. for the strained relations': the whole gerund clause
-                    return [(verb.i, subtree(child)[1])], dobj.i, False
-                return [subtree(child)], dobj.i, False
+                    return [(verb.i, subtree(child)[1])], dobj.i, False, "object-prep"
+                return [subtree(child)], dobj.i, False, "object-prep"
     # 4. an infinitive: 'vowed to retaliate', 'urged Moscow to withdraw'
     if lemma in XCOMP_CONTENT or lemma in NP_CONTENT:
         for child in children:
@@ -1188,7 +1208,7 @@ def _content_of(art: _Article, verb: Any, lemma: str) -> tuple[list[tuple[int, i
                 i, j = subtree(child)
                 if dobj is not None and dobj.i < child.i and lemma not in ADDRESSEE:
                     i = min(i, dobj.left_edge.i)
-                return [(i, j)], dobj.i if dobj is not None else None, False
+                return [(i, j)], dobj.i if dobj is not None else None, False, "infinitive"
     # 5. a name for something: 'called the proposal "a gift to polluters"'
     if lemma in NAMING and dobj is not None and dobj.dep_ == "dobj":
         i, j = subtree(dobj)
@@ -1196,19 +1216,19 @@ def _content_of(art: _Article, verb: Any, lemma: str) -> tuple[list[tuple[int, i
         comps = [c for c in children if c.i > dobj.i and c.dep_ in ("oprd", "attr", "acomp", "ccomp", "xcomp", "dobj")]
         named = any(c.dep_ in ("appos", "oprd") for c in dobj.children) or any(art.quote_of[k] >= 0 for k in range(i, j))
         if comps or named:
-            return [(i, max([j] + [subtree(c)[1] for c in comps]))], None, False
+            return [(i, max([j] + [subtree(c)[1] for c in comps]))], None, False, "naming"
     # 6. 'dismissed as "absurd" new allegations that ...': the object inside the 'as' phrase
     if dobj is None and lemma in CHARACTERIZING and verb.dep_ != "relcl":
         for child in children:
             if child.dep_ == "prep" and child.lower_ == "as" and child.i > verb.i and any(
                     c.dep_ == "pobj" for c in child.children):
-                return [subtree(child)], None, False
+                return [subtree(child)], None, False, "as"
     # 7. a preposition: 'called for calm', 'warned of a crisis'
     preps = PREP_CONTENT.get(lemma)
     if preps:
         for child in children:
             if child.dep_ == "prep" and child.lower_ in preps and child.i > verb.i:
-                return [subtree(child)], None, False
+                return [subtree(child)], None, False, "prep"
     # 8. the object: 'confirmed the meeting' (sometimes parsed as two objects)
     objects = [c for c in children if c.dep_ == "dobj" and c.i > verb.i]
     if lemma in NP_CONTENT and objects and objects[0].tag_ not in ("PRP", "WDT", "WP", "DT", "EX"):
@@ -1220,12 +1240,12 @@ def _content_of(art: _Article, verb: Any, lemma: str) -> tuple[list[tuple[int, i
             as_ = next((c for c in children if c.dep_ == "prep" and c.lower_ == "as" and c.i >= j), None)
             if as_ is not None:
                 j = subtree(as_)[1]
-        return [(i, j)], None, False
+        return [(i, j)], None, False, "object"
     # 9. the antecedent of a gapped relative clause: 'claims that the Kremlin denies'
     if lemma in NP_CONTENT and not objects:
         rel = _relative_antecedent(verb)
         if rel is not None:
-            return [(max(rel.left_edge.i, sent_lo) if rel.left_edge.i < rel.i else rel.i, verb.i + 1)], None, False
+            return [(max(rel.left_edge.i, sent_lo) if rel.left_edge.i < rel.i else rel.i, verb.i + 1)], None, False, "relative"
     # 10. 'told a congregation in Atlanta that the country needed ...' parsed as a relative clause
     # of the hearer: a 'that' clause with its own subject is what was told
     # ('said in a statement that the measure would ...', the clause hung on 'statement', likewise)
@@ -1244,7 +1264,7 @@ def _content_of(art: _Article, verb: Any, lemma: str) -> tuple[list[tuple[int, i
                             and not (c.dep_ == "prep" and any(g.ent_type_ in ("DATE", "TIME") for g in c.subtree))
                             for c in tok.children)):
                 i, j = subtree(tok)
-                return [(i, j)], None, False
+                return [(i, j)], None, False, "told-that"
     return None
 
 
@@ -1298,7 +1318,7 @@ def _reported_candidates(art: _Article, used_cues: set[int]) -> list[_Candidate]
             spans = [s for f in found[0] if (s := _trim(art, *f))] if found else []
             if author is not None and spans and art.quote_of[author.i] < 0:
                 out.append(_Candidate("indirect", spans, (i, i + 1), _speaker_span(art, author, token.head.head),
-                                      author.i, "reported", found[1]))
+                                      author.i, "reported", found[1], rule="reported-document"))
             continue
         if token.dep_ == "acl" and _relative_antecedent(token) is None:
             continue
@@ -1313,7 +1333,7 @@ def _reported_candidates(art: _Article, used_cues: set[int]) -> list[_Candidate]
         found = _content_of(art, token, lemma)
         if found is None:
             continue
-        frags, target, fronted = found
+        frags, target, fronted, frame = found
         if lemma in BELIEF_VERBS and not any(c.dep_ == "ccomp" for c in token.children):
             continue
         frags = [_before_participle_cue(art, f, i) for f in frags]
@@ -1331,9 +1351,11 @@ def _reported_candidates(art: _Article, used_cues: set[int]) -> list[_Candidate]
         cited = next((c for c in citing.children if c.dep_ == "dobj"), None) if citing is not None else None
         if cited is not None:
             speaker = _np_span(art, cited, citing.i + 1, art.sent_end[cited.i])
-            out.append(_Candidate("indirect", spans, (citing.i, citing.i + 1), speaker, cited.i, "citing", target))
+            out.append(_Candidate("indirect", spans, (citing.i, citing.i + 1), speaker, cited.i, "citing", target,
+                                  rule="reported-citing"))
             continue
-        out.append(_Candidate("indirect", spans, (i, i + 1), speaker, subj.i, "reported", target))
+        out.append(_Candidate("indirect", spans, (i, i + 1), speaker, subj.i, "reported", target,
+                              rule=f"reported-{frame}"))
     return [c for c in out if c.cue[0] not in absorbed]
 
 
@@ -1361,7 +1383,7 @@ def _passive_stance(art: _Article, verb: Any, lemma: str) -> _Candidate | None:
                                         and c.i > agent.i and art.doc[c.left_edge.i - 1].is_punct])
     speaker = _speaker_span(art, agent, verb, hi)  # not ', which said ...'
     return _Candidate("indirect", [span], (verb.i, verb.i + 1), speaker, agent.i, "reported",
-                      target.i if prep is not None else None)
+                      target.i if prep is not None else None, rule="reported-passive")
 
 
 def _before_participle_cue(art: _Article, span: tuple[int, int], verb: int) -> tuple[int, int]:
@@ -1395,7 +1417,8 @@ def _according_to(art: _Article, according: Any) -> _Candidate | None:
     if not frags:
         return None
     speaker = _np_span(art, obj, phrase[0] + 2, phrase[1])
-    return _Candidate("indirect", frags, (according.i, according.i + 2), speaker, obj.i, "according")
+    return _Candidate("indirect", frags, (according.i, according.i + 2), speaker, obj.i, "according",
+                      rule="according-to")
 
 
 # ============================================================================ putting it together
@@ -1510,7 +1533,8 @@ def _orphans(art: _Article, cands: list[_Candidate]) -> list[_Candidate]:
             log.debug("%s: quote at %s has no attribution; skipped", art.doc_id, _where(art.text, quote.start))
             continue
         out.append(_Candidate("direct", [(q_start, q_end)], prev.cue, prev.speaker, prev.speaker_head,
-                              "orphan", prev.target_head, quotes=[qi]))
+                              "orphan", prev.target_head, quotes=[qi],
+                              rule="quote-continued"))
     return out
 
 
@@ -2057,6 +2081,8 @@ def _records(art: _Article, cands: list[_Candidate], parties: PartyConfig | None
     memo: dict[tuple[Any, ...], str | None] = {}
     records = []
     for n, c in enumerate(cands, start=1):
+        if c.rule not in RULES:
+            raise AssertionError(f"statement made by an unregistered rule {c.rule!r}")
         start, end = art.char_span((c.start, c.end))
         content = art.text[start:end]
         cue_s, cue_e = art.char_span(c.cue)
@@ -2087,6 +2113,8 @@ def _records(art: _Article, cands: list[_Candidate], parties: PartyConfig | None
             "target": parties.display_name(target_party) if parties is not None else None,
             "context": art.text[ctx_start:ctx_end].strip(),
             "kind": c.kind,
+            "cue_type": cue_type(art.text[cue_s:cue_e]),
+            "rule": c.rule,
             "content": content,
             "start": start,
             "end": end,
@@ -2112,13 +2140,13 @@ def _records(art: _Article, cands: list[_Candidate], parties: PartyConfig | None
 
 def _party(parties: PartyConfig, memo: dict[tuple[Any, ...], str | None], resolver: _Resolver,
            mention: _Mention | None, speaker: str | None) -> str | None:
-    """The speaker's party: the person's, else the party the mention's words name."""
+    """The speaker's party (:meth:`PartyConfig.speaker_party` of the entity meant and of the words
+    that describe it)."""
     if mention is None:
-        return parties.party_of(speaker)
+        return parties.speaker_party(speaker)
     key = (mention.canonical, mention.head_i, mention.also)
     if key not in memo:
-        memo[key] = (parties.person_party(mention.canonical) or parties.party_of(mention.canonical)
-                     or parties.party_of(resolver.description(mention)))
+        memo[key] = parties.speaker_party(mention.canonical, resolver.description(mention))
     return memo[key]
 
 
@@ -2161,13 +2189,19 @@ def iter_articles(paths: Iterable[str | Path]) -> Iterator[tuple[str, str, dict[
     stem); a ``.jsonl`` file holds one per line, and a ``.csv`` / ``.tsv`` / ``.parquet`` table one per
     row, with ``doc_id`` and ``text`` and optionally ``date`` (ISO 8601, e.g. ``2014-05-12``),
     ``outlet``, ``url``, ``title`` or any other field: the metadata every statement of the article
-    keeps. Bad input is an InputError naming file, line (a table's first data row is line 2) and field."""
+    keeps. A corpus spec such as ``polnear:dev`` (not a file) gives the articles of that split of an
+    annotated corpus. Bad input is an InputError naming file, line (a table's first data row is line
+    2) and field."""
+    from .corpora.polnear import iter_articles as polnear_articles, parse_spec
     from .io import iter_jsonl, read_text
 
     seen: dict[str, str] = {}
     for path in map(Path, paths):
         suffix = path.suffix.lower()
-        if suffix in (".jsonl", ".json"):
+        split = parse_spec(path) if not path.exists() else None
+        if split is not None:
+            rows = ((None, {"doc_id": doc_id, "text": text, **meta}) for doc_id, text, meta in polnear_articles(split))
+        elif suffix in (".jsonl", ".json"):
             rows: Iterable[tuple[int | None, dict[str, Any]]] = iter_jsonl(path)
         elif suffix in TABLE_SUFFIXES:
             rows = _table_rows(path)

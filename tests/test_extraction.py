@@ -566,6 +566,24 @@ def test_seesaw_articles_keep_every_offset_invariant(nlp):
         check_offsets(text, [r for r in records if r["doc_id"] == doc_id])
 
 
+def test_every_statement_names_a_registered_rule(nlp):
+    """Each record's ``rule`` is a name in the registry (stance/data/extraction_rules.tsv), over every
+    passage above and the seed article; and kinds and cue types keep their values."""
+    from stance.extraction import RULES
+
+    texts = [p.values[0] for p in CASES] + [(SEED / "kerry_putin_sochi.txt").read_text(encoding="utf-8")]
+    records = [r for text in texts for r in extract_statements(text, nlp=nlp)]
+    assert records and {r["rule"] for r in records} <= set(RULES)
+    assert {r["kind"] for r in records} <= {"direct", "mixed", "indirect"}
+    assert {r["cue_type"] for r in records} <= {"speech", "internal"}
+
+
+def test_internal_states_are_marked_apart_from_speech(nlp):
+    text = "Most economists believe that the recession is over. The minister said that the recession is over."
+    records = extract_statements(text, nlp=nlp)
+    assert [(r["cue"], r["cue_type"]) for r in records] == [("believe", "internal"), ("said", "speech")]
+
+
 # ---------------------------------------------------------------------- the seed article
 def test_seed_article_against_its_gold(tmp_path):
     """All 14 gold statements found (token overlap >= 0.5), the speaker's party right on
