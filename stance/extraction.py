@@ -94,20 +94,29 @@ slam blast question dispute refute rebut rebuff call describe characterize chara
 speculate request plead appeal object protest confess wonder exclaim recount clarify elaborate
 specify outline detail point rule swear concur reckon
 """.split())
-BELIEF_VERBS = frozenset("believe think feel fear hope expect doubt worry suspect".split())
+BELIEF_VERBS = frozenset("believe think feel fear hope expect doubt worry suspect know want wish intend".split())
+# intentions and wishes: a belief verb whose infinitive is the content ("wants to build a wall")
+INTENT_VERBS = frozenset("hope expect want wish intend".split())
+# evidence: a poll, study or record as the source ("the poll found that ...", "polls show ...")
+EVIDENCE_VERBS = frozenset("show find".split())
+# taking a position on something named by the object ("endorsed Clinton", "defended the plan") or a
+# preposition ("talked about trade", "referred to the deal"); attributions in PARC and PolNeAR
+POSITION_VERBS = frozenset("endorse support oppose defend attack discuss express talk speak refer focus".split())
+# intentions with an infinitive content: "sought to delay the vote", "declined to comment"
+INTENT_ACTS = frozenset("seek plan decide decline refuse".split())
 # verbs that attribute only when they stand right next to a quotation ("Fine," he shrugged)
 QUOTE_ONLY_VERBS = frozenset("""
 continue go laugh smile shrug sigh scoff chuckle shout yell whisper mutter murmur cry snap
 interject interrupt begin finish text email read
 """.split())
-CUE_VERBS = SPEECH_VERBS | BELIEF_VERBS
+CUE_VERBS = SPEECH_VERBS | BELIEF_VERBS | EVIDENCE_VERBS | POSITION_VERBS | INTENT_ACTS
 # the direct object is the content ("confirmed the meeting")
 NP_CONTENT = frozenset("""
 confirm deny announce reject dismiss acknowledge admit predict reveal disclose report claim promise
 pledge demand propose recommend welcome condemn denounce criticize criticise praise hail applaud
 question dispute refute rebut rebuff slam blast allege reiterate repeat reaffirm forecast estimate
 signal concede emphasize emphasise stress underline underscore outline detail request suggest
-threaten urge rule
+threaten urge rule endorse support oppose defend attack discuss express
 """.split())
 # the direct object is the target and a preposition holds the content ("accuses Russia of ...")
 OBJECT_PREP = {
@@ -122,12 +131,12 @@ OBJECT_PREP = {
 PREP_CONTENT = {
     "call": {"for", "on"}, "warn": {"of", "about", "against"}, "complain": {"about", "of"},
     "insist": {"on"}, "appeal": {"for", "to"}, "plead": {"for"}, "argue": {"for", "against"},
-    "point": {"to"},
+    "point": {"to"}, "talk": {"about"}, "speak": {"about", "of", "on", "out"}, "refer": {"to"}, "focus": {"on"},
 }
 # an infinitive holds the content ("vowed to retaliate", "urged Russia to withdraw")
 XCOMP_CONTENT = frozenset("""
 promise pledge vow threaten agree urge ask tell call demand propose swear warn advise claim
-appeal plead
+appeal plead hope expect want wish intend seek plan decide decline refuse
 """.split())
 # verbs that characterise something 'as' what they call it ('dismissed as "absurd" the claims')
 CHARACTERIZING = frozenset("""
@@ -149,6 +158,16 @@ CONTINUING = frozenset("add continue go".split())
 ADDRESSEE = frozenset("tell inform assure reassure remind advise warn caution urge ask thank".split())
 # verbs that are cues only with a particle
 PARTICLE = {"point": "out", "rule": "out"}
+# words that open the writer's aside after a reported content's comma or dash
+ASIDE_WORDS = frozenset("though although even despite which whose when where while whereas except unlike".split())
+# verbs whose clause is no attribution ('it is that ...', 'this means that ...', 'he made sure that ...')
+NOT_CUES = frozenset("""
+is are was were be been being 's 're am has have had having do does did doing get gets got getting
+seem seems seemed appear appears appeared mean means meant make makes made ensure ensures ensured
+go goes went come comes came take takes took turn turns turned prove proves proved look looks looked
+sound sounds sounded become becomes became remain remains remained happen happens happened
+""".split())
+AGENT_PRONOUNS = frozenset("he she they we i you".split())
 MODALS = frozenset("will would could might may should must can shall 'll 'd wo ca".split())
 _IRREGULAR = {
     "said": "say", "says": "say", "saying": "say", "told": "tell", "wrote": "write", "written": "write",
@@ -158,6 +177,8 @@ _IRREGULAR = {
     "testifies": "testify", "specified": "specify", "specifies": "specify", "clarified": "clarify",
     "clarifies": "clarify", "texted": "text", "emailed": "email", "worried": "worry", "worries": "worry",
     "quipped": "quip", "quipping": "quip", "admitted": "admit", "admitting": "admit",
+    "sought": "seek", "spoke": "speak", "spoken": "speak", "planned": "plan", "planning": "plan",
+    "referred": "refer", "referring": "refer", "found": "find", "shown": "show",
 }
 
 
@@ -194,7 +215,7 @@ QUOTE_CHARS = OPEN_MARKS + CLOSE_MARKS + STRAIGHT
 PTB_OPEN, PTB_CLOSE = "``", "''"
 _MARKS_AND_SPACE = QUOTE_CHARS + "`' "  # what to strip around a quote's words (marks of any style)
 SINGLE_MARKS = "‘’'"
-_DOUBLE_MARKS = re.compile("[“”«»„‟\"]|``")
+_DOUBLE_MARKS = re.compile("[“”«»„‟\"]|``|''")
 DASHES = frozenset({"—", "–", "--", "-", "―"})
 CLAUSE_END = frozenset({".", "!", "?", ";", ":", "...", "…"})
 TRAIL_PUNCT = frozenset({".", ",", ";", ":", "!", "?", "...", "…", "(", "["}) | DASHES
@@ -1180,7 +1201,18 @@ def _content_of(art: _Article, verb: Any, lemma: str) -> tuple[list[tuple[int, i
         if j > stop or stop - j <= 2:
             j = stop
         return [(i, j)], None, True, "fronted"
-    # 2. a parenthetical: 'The plan, he said, is dead.' / 'The economy is slowing, he said.'
+    # 2. 'As Clinton told the Daily News, tax relief is given in exchange for jobs': the clause the
+    # 'as' phrase is hung on, without the phrase
+    if (verb.dep_ == "advcl" and verb.i < verb.head.i and verb.head.tag_.startswith("VB")
+            and any(c.dep_ == "mark" and c.lower_ == "as" and c.i < verb.i for c in children)
+            and not any(c.dep_ in ("ccomp", "xcomp") for c in children)):
+        i, j = subtree(verb.head)
+        v_lo, v_hi = verb.left_edge.i, verb.right_edge.i + 1
+        frags = [f for f in ((i, v_lo), (v_hi, j)) if f[1] > f[0]]
+        frags = [f for f in frags if (s := _trim(art, *f)) and s[1] - s[0] >= 3]
+        if frags:
+            return frags, None, False, "as-said"
+    # 3. a parenthetical: 'The plan, he said, is dead.' / 'The economy is slowing, he said.'
     if verb.dep_ == "parataxis":
         host = verb.head
         while host.dep_ in ("aux", "auxpass", "neg", "advmod") and host.head.i != host.i:
@@ -1334,7 +1366,8 @@ def _reported_candidates(art: _Article, used_cues: set[int]) -> list[_Candidate]
         if found is None:
             continue
         frags, target, fronted, frame = found
-        if lemma in BELIEF_VERBS and not any(c.dep_ == "ccomp" for c in token.children):
+        if lemma in BELIEF_VERBS and not any(c.dep_ == "ccomp" or (c.dep_ == "xcomp" and lemma in INTENT_VERBS)
+                                             for c in token.children):
             continue
         frags = [_before_participle_cue(art, f, i) for f in frags]
         if lemma in ("ask", "request", "speak") and _ANONYMITY.match(art.span_text(frags[0])):
@@ -1356,7 +1389,48 @@ def _reported_candidates(art: _Article, used_cues: set[int]) -> list[_Candidate]
             continue
         out.append(_Candidate("indirect", spans, (i, i + 1), speaker, subj.i, "reported", target,
                               rule=f"reported-{frame}"))
+    out += _other_verb_clauses(art, used_cues | {c.cue[0] for c in out})
     return [c for c in out if c.cue[0] not in absorbed]
+
+
+def _agentive(token: Any) -> bool:
+    """A subject that can hold a view: a person or group by name, a personal pronoun, or a noun for
+    people or organisations ('officials', 'the campaign')."""
+    if token.tag_ == "PRP":
+        return token.lower_ in AGENT_PRONOUNS
+    if token.ent_type_ in ("PERSON", "ORG", "NORP", "GPE") or token.tag_ in ("NNP", "NNPS"):
+        return True
+    word = _singular(token.lower_)
+    return word in PERSON_NOUNS or word in ORG_NOUNS or token.lower_ in HUMAN_PLURALS or word in AFFILIATION_NOUNS
+
+
+def _other_verb_clauses(art: _Article, used_cues: set[int]) -> list[_Candidate]:
+    """A verb outside the cue lists with a clause of its own after it and a subject that can hold a
+    view ('Clinton made clear that ...', 'Republicans fretted that ...', 'she learned that ...'):
+    what the clause says is attributed to the subject."""
+    doc = art.doc
+    out = []
+    for clause in doc:
+        if clause.dep_ != "ccomp" or clause.head.i >= clause.i or art.quote_of[clause.i] >= 0:
+            continue
+        verb = clause.head
+        i = verb.i
+        if (i in used_cues or not verb.tag_.startswith("VB") or verb.lower_ in NOT_CUES or cue_lemma(verb) is not None
+                or art.quote_of[i] >= 0 or art.in_headline(i) or _blocked(verb)):
+            continue
+        if not any(c.dep_ in ("nsubj", "nsubjpass", "expl") for c in clause.children):
+            continue  # a clause with a subject of its own ('fretted that the party would split')
+        subj = _subject(verb)
+        if subj is None or art.quote_of[subj.i] >= 0 or not _agentive(subj):
+            continue
+        found = _content_of(art, verb, verb.lower_)
+        if found is None or found[3] != "clause":
+            continue
+        spans = [s for f in found[0] if (s := _trim(art, *f))]
+        if spans:
+            out.append(_Candidate("indirect", spans, (i, i + 1), _speaker_span(art, subj, verb), subj.i, "reported",
+                                  rule="reported-other-verb"))
+    return out
 
 
 def _passive_stance(art: _Article, verb: Any, lemma: str) -> _Candidate | None:
@@ -1442,6 +1516,8 @@ def _finalise(art: _Article, cands: list[_Candidate]) -> list[_Candidate]:
             frags = [span for f in c.fragments if (span := _fit_to_quotes(art, f, taken, c.cue[0]))]
             if not frags:
                 continue
+            if c.how == "reported" and frags[-1][0] > c.cue[0]:
+                frags[-1] = _without_aside(art, frags[-1])
             c.fragments = frags
         c.fragments.sort()
         c.kind = _kind(art, c)
@@ -1475,6 +1551,19 @@ def _finalise(art: _Article, cands: list[_Candidate]) -> list[_Candidate]:
     kept = [c for c in kept if id(c) not in drop]
     drop = {id(c) for c in kept if any(inside(c, o) for o in kept)}
     return [c for c in kept if id(c) not in drop]
+
+
+def _without_aside(art: _Article, span: tuple[int, int]) -> tuple[int, int]:
+    """A reported content without the aside that closes it after a comma or dash ('..., though she did
+    not discuss their terms', '..., which is in itself a departure', '... – even though he picked ...'):
+    the writer's words, not the speaker's."""
+    i, j = span
+    doc = art.doc
+    for k in range(i + 2, j - 1):
+        if ((doc[k].text == "," or doc[k].text in DASHES) and art.quote_of[k] < 0
+                and doc[k + 1].lower_ in ASIDE_WORDS and art.quote_of[k + 1] < 0):
+            return _trim(art, i, k) or span
+    return span
 
 
 def _fit_to_quotes(art: _Article, span: tuple[int, int], taken: set[int], cue: int) -> tuple[int, int] | None:
