@@ -42,8 +42,9 @@ document to who issued it ("a statement from the Defense Ministry said", "a Whit
 Left out on purpose: statements nested inside a quote or inside another statement's content
 (the outer one is kept), attributions without a speaker ("it was said that"), negated, modal
 and infinitive cues ("did not say", "will say", "plans to announce"), reported speech in a
-title-case headline ("Netanyahu Rejects Calls for Ceasefire": the parse of such lines is
-unreliable; a headline quote with a name and a colon is kept), "who asked not to be named",
+title-case line other than the title ("Netanyahu Rejects Calls for Ceasefire": the parse of such
+lines is unreliable; the article's title line is read from its words: "Name: what", "Name Says
+What"), "who asked not to be named",
 and the reporting layer
 of news outlets ("AP reports", "according to state media") and "according to X" when it only
 wraps another attribution ("Strategists worry that ..., according to three people": the
@@ -104,6 +105,8 @@ EVIDENCE_VERBS = frozenset("show find".split())
 POSITION_VERBS = frozenset("endorse support oppose defend attack discuss express talk speak refer focus".split())
 # intentions with an infinitive content: "sought to delay the vote", "declined to comment"
 INTENT_ACTS = frozenset("seek plan decide decline refuse".split())
+# verbs that make a title line a statement ('Bellwether County Says Trump Should Win'), not 'Holds Talks'
+HEADLINE_VERBS = SPEECH_VERBS | frozenset("endorse support oppose defend attack".split())
 # verbs that attribute only when they stand right next to a quotation ("Fine," he shrugged)
 QUOTE_ONLY_VERBS = frozenset("""
 continue go laugh smile shrug sigh scoff chuckle shout yell whisper mutter murmur cry snap
@@ -116,7 +119,7 @@ confirm deny announce reject dismiss acknowledge admit predict reveal disclose r
 pledge demand propose recommend welcome condemn denounce criticize criticise praise hail applaud
 question dispute refute rebut rebuff slam blast allege reiterate repeat reaffirm forecast estimate
 signal concede emphasize emphasise stress underline underscore outline detail request suggest
-threaten urge rule endorse support oppose defend attack discuss express
+threaten urge rule endorse support oppose defend attack discuss express show mention recall
 """.split())
 # the direct object is the target and a preposition holds the content ("accuses Russia of ...")
 OBJECT_PREP = {
@@ -131,7 +134,7 @@ OBJECT_PREP = {
 PREP_CONTENT = {
     "call": {"for", "on"}, "warn": {"of", "about", "against"}, "complain": {"about", "of"},
     "insist": {"on"}, "appeal": {"for", "to"}, "plead": {"for"}, "argue": {"for", "against"},
-    "point": {"to"}, "talk": {"about"}, "speak": {"about", "of", "on", "out"}, "refer": {"to"}, "focus": {"on"},
+    "point": {"to"}, "talk": {"about"}, "ask": {"about", "for"}, "speak": {"about", "of"}, "refer": {"to"}, "focus": {"on"},
 }
 # an infinitive holds the content ("vowed to retaliate", "urged Russia to withdraw")
 XCOMP_CONTENT = frozenset("""
@@ -166,6 +169,12 @@ is are was were be been being 's 're am has have had having do does did doing ge
 seem seems seemed appear appears appeared mean means meant make makes made ensure ensures ensured
 go goes went come comes came take takes took turn turns turned prove proves proved look looks looked
 sound sounds sounded become becomes became remain remains remained happen happens happened
+""".split())
+# nouns that hold what someone said or believes when a clause follows ('his claim that', 'her promise to')
+CLAIM_NOUNS = frozenset("""
+claim claims assertion argument suggestion warning promise pledge vow threat insistence allegation charge
+belief view hope fear concern assumption expectation wish desire intention plan call demand criticism
+contention statement announcement comment remark admission denial proposal
 """.split())
 AGENT_PRONOUNS = frozenset("he she they we i you".split())
 MODALS = frozenset("will would could might may should must can shall 'll 'd wo ca".split())
@@ -985,6 +994,30 @@ def _attribution_after(art: _Article, qi: int) -> _Attribution | None:
     return None
 
 
+def _rest_after_cue(art: _Article, verb: Any, sent_hi: int) -> list[tuple[int, int]]:
+    """What goes on after a fronted content's cue and its comma ('"It's our bad luck," he said, that
+    both men had ties to the mosque'; 'One offered to help, Bob said, while others refused'): more
+    of the same content, unless it is an attribution of its own or a participle ('..., adding ...')."""
+    doc = art.doc
+    if any(c.dep_ == "nsubj" and c.i > verb.i for c in verb.children):
+        return []  # 'Prices will fall, said Ravi Patel, an economist': what follows is the speaker's
+    k = verb.i + 1
+    while k < sent_hi and k - verb.i <= 12 and doc[k].text not in (",", ":") and not doc[k].is_space:
+        if doc[k].tag_.startswith("VB") or art.quote_of[k] >= 0:
+            return []
+        k += 1
+    if k >= sent_hi - 1 or doc[k].text not in (",", ":"):
+        return []
+    rest = _trim(art, k + 1, sent_hi)
+    if rest is None or sum(doc[m].is_alpha for m in range(*rest)) < 3:
+        return []
+    first = doc[rest[0]]
+    if first.tag_ == "VBG" or first.lower_ in ("and", "adding", "saying", "according", "citing") or any(
+            cue_lemma(doc[m]) in SPEECH_VERBS and any(c.dep_ == "nsubj" for c in doc[m].children) for m in range(*rest)):
+        return []
+    return [rest]
+
+
 def _has_own_content(art: _Article, verb: Any, lemma: str) -> bool:
     """A verb after a quote that reports something else ('"..." She said Smith had left.').
 
@@ -1200,7 +1233,7 @@ def _content_of(art: _Article, verb: Any, lemma: str) -> tuple[list[tuple[int, i
         stop = subj.left_edge.i if subj is not None and child.i < subj.i < verb.i else verb.i
         if j > stop or stop - j <= 2:
             j = stop
-        return [(i, j)], None, True, "fronted"
+        return [(i, j), *_rest_after_cue(art, verb, sent_hi)], None, True, "fronted"
     # 2. 'As Clinton told the Daily News, tax relief is given in exchange for jobs': the clause the
     # 'as' phrase is hung on, without the phrase
     if (verb.dep_ == "advcl" and verb.i < verb.head.i and verb.head.tag_.startswith("VB")
@@ -1255,11 +1288,13 @@ def _content_of(art: _Article, verb: Any, lemma: str) -> tuple[list[tuple[int, i
             if child.dep_ == "prep" and child.lower_ == "as" and child.i > verb.i and any(
                     c.dep_ == "pobj" for c in child.children):
                 return [subtree(child)], None, False, "as"
-    # 7. a preposition: 'called for calm', 'warned of a crisis'
+    # 7. a preposition: 'called for calm', 'warned of a crisis' ('called for X to do Y': a 'mark')
     preps = PREP_CONTENT.get(lemma)
-    if preps:
+    # not a participle set off by commas ('McConnell, asked about the remarks, said ...'), however parsed
+    if preps and not (verb.tag_ == "VBN" and not any(c.dep_ == "aux" for c in children)) and not (
+            verb.i > 0 and verb.doc[verb.i - 1].text == ","):
         for child in children:
-            if child.dep_ == "prep" and child.lower_ in preps and child.i > verb.i:
+            if child.dep_ in ("prep", "mark") and child.lower_ in preps and child.i > verb.i:
                 return [subtree(child)], None, False, "prep"
     # 8. the object: 'confirmed the meeting' (sometimes parsed as two objects)
     objects = [c for c in children if c.dep_ == "dobj" and c.i > verb.i]
@@ -1390,7 +1425,34 @@ def _reported_candidates(art: _Article, used_cues: set[int]) -> list[_Candidate]
         out.append(_Candidate("indirect", spans, (i, i + 1), speaker, subj.i, "reported", target,
                               rule=f"reported-{frame}"))
     out += _other_verb_clauses(art, used_cues | {c.cue[0] for c in out})
+    out += _noun_clauses(art)
     return [c for c in out if c.cue[0] not in absorbed]
+
+
+def _noun_clauses(art: _Article) -> list[_Candidate]:
+    """A noun of saying or believing with its holder and a clause: 'Trump's claim that the election
+    is rigged', 'his promise to build a wall', 'the campaign's belief that ...'."""
+    doc = art.doc
+    out = []
+    for noun in doc:
+        if noun.lower_ not in CLAIM_NOUNS or not noun.tag_.startswith("NN") or art.quote_of[noun.i] >= 0:
+            continue
+        holder = next((c for c in noun.children if c.dep_ == "poss" and c.i < noun.i), None)
+        if holder is None or art.quote_of[holder.i] >= 0 or not _agentive(holder):
+            continue
+        clause = next((c for c in noun.children if c.i > noun.i and c.dep_ in ("acl", "ccomp", "relcl")
+                       and (c.left_edge.lower_ == "that" and any(g.dep_ in ("nsubj", "nsubjpass") for g in c.children)
+                            or c.left_edge.tag_ == "TO")), None)
+        if clause is None:
+            continue
+        lo, hi = _sentence_bounds(art, noun.i)
+        span = _trim(art, max(clause.left_edge.i, lo), min(clause.right_edge.i + 1, hi))
+        if span is None:
+            continue
+        speaker = (holder.left_edge.i, holder.i + 1)  # "Trump" of "Trump's claim"
+        out.append(_Candidate("indirect", [span], (noun.i, noun.i + 1), speaker, holder.i, "reported",
+                              rule="reported-noun"))
+    return out
 
 
 def _agentive(token: Any) -> bool:
@@ -1493,6 +1555,46 @@ def _according_to(art: _Article, according: Any) -> _Candidate | None:
     speaker = _np_span(art, obj, phrase[0] + 2, phrase[1])
     return _Candidate("indirect", frags, (according.i, according.i + 2), speaker, obj.i, "according",
                       rule="according-to")
+
+
+def _headline_candidates(art: _Article, cands: list[_Candidate]) -> list[_Candidate]:
+    """The article's title line as a statement when it reads 'Name: what they said' ('Graham: Trump's
+    Rhetoric Destroying GOP's Chance') or 'Name Says What' ('Bellwether County Says Trump Should
+    Win'). A title-case line parses badly, so these are read from the words, not the parse."""
+    if not art.paragraphs or art.n == 0:
+        return []
+    start, end = art.paragraphs[0]
+    line = art.text[start:end]
+    if end - start > 200 or "\n" in line or line.rstrip().endswith((".", "?", "!")) and ":" not in line:
+        return []
+    lo, hi = bisect.bisect_left(art.idx, start), bisect.bisect_left(art.idx, end)
+    if any(c.start < hi and lo < c.end for c in cands) or hi - lo < 4:
+        return []
+    doc = art.doc
+    words = [k for k in range(lo, hi) if not doc[k].is_space]
+    colon = next((k for k in words if doc[k].text == ":"), None)
+    if colon is not None:
+        name = [k for k in words if k < colon]
+        cue, rest = (colon, colon + 1), [k for k in words if k > colon]
+        if not 1 <= len(name) <= 6 or not doc[name[0]].text[:1].isupper() or any(_FORMS.get(doc[k].lower_) for k in name):
+            return []
+    else:
+        verb = next((k for k in words[1:] if doc[k].text[:1].isupper() and _FORMS.get(doc[k].lower_) in HEADLINE_VERBS
+                     and doc[k].lower_.endswith("s") and art.quote_of[k] < 0), None)
+        if verb is None or not art.in_headline(verb):
+            return []
+        name = [k for k in words if k < verb]
+        cue, rest = (verb, verb + 1), [k for k in words if k > verb]
+        if len(name) > 8:
+            return []
+    if sum(doc[k].is_alpha for k in rest) < 2 or not any(doc[k].is_alpha for k in name):
+        return []
+    content = _trim(art, rest[0], rest[-1] + 1)
+    speaker = _trim(art, name[0], name[-1] + 1)
+    if content is None or speaker is None:
+        return []
+    head = max((k for k in range(*speaker) if doc[k].is_alpha), default=speaker[1] - 1)
+    return [_Candidate("indirect", [content], cue, speaker, head, "headline", rule="headline")]
 
 
 # ============================================================================ putting it together
@@ -2132,6 +2234,7 @@ def extract_from_doc(
     cands += _block_candidates(art, used)
     used |= {c.cue[0] for c in cands}
     cands += _reported_candidates(art, used)
+    cands += _headline_candidates(art, cands)
     cands = _finalise(art, cands)
     cands += _orphans(art, cands)
     cands.sort(key=lambda c: (c.start, c.end))
