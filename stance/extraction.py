@@ -170,6 +170,12 @@ seem seems seemed appear appears appeared mean means meant make makes made ensur
 go goes went come comes came take takes took turn turns turned prove proves proved look looks looked
 sound sounds sounded become becomes became remain remains remained happen happens happened
 """.split())
+# adjectives of a held view after a copula ('is confident that', 'was critical of')
+STATE_ADJECTIVES = frozenset("""
+confident sure certain convinced concerned worried afraid optimistic pessimistic skeptical sceptical hopeful
+critical supportive opposed adamant firm happy glad proud angry upset disappointed frustrated excited aware
+unhappy wary fearful doubtful eager clear
+""".split())
 # nouns that hold what someone said or believes when a clause follows ('his claim that', 'her promise to')
 CLAIM_NOUNS = frozenset("""
 claim claims assertion argument suggestion warning promise pledge vow threat insistence allegation charge
@@ -1387,9 +1393,16 @@ def _reported_candidates(art: _Article, used_cues: set[int]) -> list[_Candidate]
                 out.append(_Candidate("indirect", spans, (i, i + 1), _speaker_span(art, author, token.head.head),
                                       author.i, "reported", found[1], rule="reported-document"))
             continue
-        if token.dep_ == "acl" and _relative_antecedent(token) is None:
+        holder = None
+        if (token.dep_ == "acl" and token.tag_ == "VBG" and token.head.i < token.i and token.head.tag_.startswith("NN")
+                and _agentive(token.head)):
+            holder = token.head  # 'the super PAC supporting Jeb Bush', 'groups urging calm'
+        elif token.dep_ == "acl" and _relative_antecedent(token) is None:
             continue
         subj = _subject(token) if lemma in BELIEF_VERBS else _inherited_subject(token)
+        if subj is None and lemma in BELIEF_VERBS and token.tag_ == "VBG" and token.dep_ == "advcl":
+            subj = _inherited_subject(token)  # '..., fearing that the party could lose'
+        subj = holder if holder is not None else subj
         if subj is None and token.dep_ != "acl" and (passive := _passive_stance(art, token, lemma)) is not None:
             out.append(passive)
             continue
@@ -1426,7 +1439,37 @@ def _reported_candidates(art: _Article, used_cues: set[int]) -> list[_Candidate]
                               rule=f"reported-{frame}"))
     out += _other_verb_clauses(art, used_cues | {c.cue[0] for c in out})
     out += _noun_clauses(art)
+    out += _adjective_states(art, used_cues)
     return [c for c in out if c.cue[0] not in absorbed]
+
+
+def _adjective_states(art: _Article, used_cues: set[int]) -> list[_Candidate]:
+    """A subject who 'is confident that ...', 'was critical of ...', 'are worried about ...': the clause
+    or the preposition after the adjective is what they hold; the copula and the adjective the cue."""
+    doc = art.doc
+    out = []
+    for adj in doc:
+        if adj.dep_ != "acomp" or adj.lower_ not in STATE_ADJECTIVES or art.quote_of[adj.i] >= 0:
+            continue
+        verb = adj.head
+        if verb.i in used_cues or not verb.tag_.startswith("VB") or verb.i > adj.i or _blocked(verb) or art.in_headline(adj.i):
+            continue
+        subj = _subject(verb)
+        if subj is None or art.quote_of[subj.i] >= 0 or not _agentive(subj):
+            continue
+        lo, hi = _sentence_bounds(art, adj.i)
+        content = next((c for c in adj.children if c.i > adj.i and (c.dep_ == "ccomp" or (
+            c.dep_ == "prep" and c.lower_ in ("of", "about", "to", "in", "that")))), None)
+        if content is None:
+            content = next((c for c in verb.children if c.i > adj.i and c.dep_ == "ccomp"), None)
+        if content is None:
+            continue
+        span = _trim(art, max(content.left_edge.i, lo), min(content.right_edge.i + 1, hi))
+        if span is None or span[1] - span[0] < 2:
+            continue
+        out.append(_Candidate("indirect", [span], (verb.i, adj.i + 1), _speaker_span(art, subj, verb), subj.i,
+                              "reported", rule="reported-adjective"))
+    return out
 
 
 def _noun_clauses(art: _Article) -> list[_Candidate]:
