@@ -93,7 +93,8 @@ repeat affirm reaffirm proclaim signal hint inform assure reassure remind advise
 criticize criticise praise condemn denounce reject dismiss welcome hail applaud thank credit fault
 slam blast question dispute refute rebut rebuff call describe characterize characterise label brand
 speculate request plead appeal object protest confess wonder exclaim recount clarify elaborate
-specify outline detail point rule swear concur reckon
+specify outline detail point rule swear concur reckon opine exhort muse scold chide mock tout vouch decry
+deride
 """.split())
 BELIEF_VERBS = frozenset("believe think feel fear hope expect doubt worry suspect know want wish intend".split())
 # intentions and wishes: a belief verb whose infinitive is the content ("wants to build a wall")
@@ -110,7 +111,7 @@ HEADLINE_VERBS = SPEECH_VERBS | frozenset("endorse support oppose defend attack"
 # verbs that attribute only when they stand right next to a quotation ("Fine," he shrugged)
 QUOTE_ONLY_VERBS = frozenset("""
 continue go laugh smile shrug sigh scoff chuckle shout yell whisper mutter murmur cry snap
-interject interrupt begin finish text email read
+interject interrupt begin finish text email read remember
 """.split())
 CUE_VERBS = SPEECH_VERBS | BELIEF_VERBS | EVIDENCE_VERBS | POSITION_VERBS | INTENT_ACTS
 # the direct object is the content ("confirmed the meeting")
@@ -1221,7 +1222,11 @@ def _content_of(art: _Article, verb: Any, lemma: str) -> tuple[list[tuple[int, i
                                               and _relative_antecedent(c) is not None for c in np.children):
                     j = k
                     break
-        second = next((c for c in child.children if c.dep_ == "conj" and (_second_act(c) or c).i == verb.i), None)
+        second = next((c for c in child.children if c.dep_ == "conj" and ((_second_act(c) or c).i == verb.i or (
+            # 'She said she admires his determination and highlighted ...': a verb in the cue's tense, not
+            # the clause's, and with no subject of its own goes on with the speaker's acts
+            c.tag_ == verb.tag_ == "VBD" and child.tag_ in ("VBZ", "VBP", "MD") and c.i > child.i
+            and not any(g.dep_ in ("nsubj", "nsubjpass") for g in c.children)))), None)
         if second is not None:  # '... would prolong the suffering and accused ...': not part of it
             j = min(j, max(i + 1, second.left_edge.i))
             while j - 1 > i and (verb.doc[j - 1].dep_ == "cc" or verb.doc[j - 1].is_punct):
@@ -1759,7 +1764,10 @@ def _orphans(art: _Article, cands: list[_Candidate]) -> list[_Candidate]:
         if q_end <= q_start or any(covered[q_start:q_end]):
             continue
         words = sum(1 for k in range(q_start, q_end) if art.doc[k].is_alpha)
-        before = [c for c in cands + out if max(c.end, c.cue[1]) <= q_start]
+        # the statement before, if it is speech ('wanted', 'endorsed' or 'fears' hand no quote on)
+        before = [c for c in cands + out if max(c.end, c.cue[1]) <= q_start
+                  and (c.how in ("quote", "block", "orphan", "according")
+                       or _FORMS.get(art.doc[c.cue[0]].lower_) in SPEECH_VERBS)]
         prev = max(before, key=lambda c: max(c.end, c.cue[1])) if before else None
         if (words < 3 or _clause_start(art, q_start) != q_start or prev is None or prev.speaker_head is None
                 or art.paragraph_of(q_start) - art.paragraph_of(max(prev.end, prev.cue[1]) - 1) > 1
