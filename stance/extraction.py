@@ -103,7 +103,7 @@ INTENT_VERBS = frozenset("hope expect want wish intend".split())
 EVIDENCE_VERBS = frozenset("show find".split())
 # taking a position on something named by the object ("endorsed Clinton", "defended the plan") or a
 # preposition ("talked about trade", "referred to the deal"); attributions in PARC and PolNeAR
-POSITION_VERBS = frozenset("endorse support oppose defend attack discuss express talk speak refer focus".split())
+POSITION_VERBS = frozenset("endorse support oppose defend attack discuss express talk speak refer focus vote".split())
 # intentions with an infinitive content: "sought to delay the vote", "declined to comment"
 INTENT_ACTS = frozenset("seek plan decide decline refuse".split())
 # verbs that make a title line a statement ('Bellwether County Says Trump Should Win'), not 'Holds Talks'
@@ -135,7 +135,7 @@ OBJECT_PREP = {
 PREP_CONTENT = {
     "call": {"for", "on"}, "warn": {"of", "about", "against"}, "complain": {"about", "of"},
     "insist": {"on"}, "appeal": {"for", "to"}, "plead": {"for"}, "argue": {"for", "against"},
-    "point": {"to"}, "talk": {"about"}, "ask": {"about", "for"}, "speak": {"about", "of"}, "refer": {"to"}, "focus": {"on"},
+    "point": {"to"}, "talk": {"about"}, "ask": {"about", "for"}, "speak": {"about", "of"}, "vote": {"for", "against"}, "refer": {"to"}, "focus": {"on"},
 }
 # an infinitive holds the content ("vowed to retaliate", "urged Russia to withdraw")
 XCOMP_CONTENT = frozenset("""

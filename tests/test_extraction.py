@@ -231,6 +231,7 @@ CASES = [
                  [("indirect", "the senator", "the bill has no chance in the House")], id="as-he-told"),
     pytest.param("Party leaders fretted that the convention would split the party.",
                  [("indirect", "Party leaders", "that the convention would split the party")], id="verb-outside-the-lists"),
+    pytest.param("She voted for the bill.", [("indirect", "She", "for the bill")], id="voted-for"),
     pytest.param("Democrats are confident that they will win the Senate.",
                  [("indirect", "Democrats", "that they will win the Senate")], id="copula-adjective-clause"),
     pytest.param("The super PAC supporting Jeb Bush spent millions.",
