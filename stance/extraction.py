@@ -1239,6 +1239,11 @@ def _content_of(art: _Article, verb: Any, lemma: str) -> tuple[list[tuple[int, i
                     and any(c.dep_ == "cc" for c in later[1:2]) and any(c.dep_ == "prep" for c in later[2:4])):
                 prep = next(c for c in later[2:4] if c.dep_ == "prep")
                 j = subtree(prep)[1]
+            # '... said that A, and that B': a second 'that' clause the parser hung on the verb
+            for c in later:
+                if c.dep_ in ("ccomp", "conj") and c.left_edge.i >= j and any(
+                        g.dep_ == "mark" and g.lower_ == "that" for g in c.children) and cue_lemma(c) is None:
+                    j = subtree(c)[1]
             return [(i, j)], None, False, "clause"
         subj = _subject(verb)
         stop = subj.left_edge.i if subj is not None and child.i < subj.i < verb.i else verb.i
@@ -1318,6 +1323,15 @@ def _content_of(art: _Article, verb: Any, lemma: str) -> tuple[list[tuple[int, i
             as_ = next((c for c in children if c.dep_ == "prep" and c.lower_ == "as" and c.i >= j), None)
             if as_ is not None:
                 j = subtree(as_)[1]
+        # the rest of the verb phrase goes with its object ('denied class-action status to employees',
+        # 'polls show Sanders within two points of Clinton'), up to a comma
+        for c in sorted(children, key=lambda c: c.i):
+            if c.i < j or c.dep_ not in ("prep", "dative", "oprd", "npadvmod", "advmod", "acomp"):
+                continue
+            if any(verb.doc[k].text in (",", ";", ":") or verb.doc[k].text in DASHES or art.quote_of[k] >= 0
+                   for k in range(j, c.left_edge.i + 1)) or any(t.ent_type_ in ("DATE", "TIME") for t in c.subtree):
+                break  # not 'on Tuesday
+            j = max(j, subtree(c)[1])
         return [(i, j)], None, False, "object"
     # 9. the antecedent of a gapped relative clause: 'claims that the Kremlin denies'
     if lemma in NP_CONTENT and not objects:
