@@ -25,6 +25,19 @@ What is found
   verb's content), a participle of its own after another statement's content ("accused Harris
   of ..., telling supporters that ..."), and a gapped relative clause whose antecedent is the
   content ("claims that the Kremlin denies").
+- attributions as PARC and PolNeAR annotate them: positions ("endorsed Clinton", "talked about
+  trade", "voted for the bill", "the super PAC supporting Bush"), beliefs and intentions ("voters
+  fear that ...", "wants to build a wall", "are confident that ...", "..., fearing that ..."),
+  evidence ("a poll found that ..."), "As X told Y, ...", nouns of saying with their holder
+  ("Trump's claim that ..."), a verb outside the lists with a clause and a subject who can hold a
+  view ("Republicans fretted that ..."), and the article's title line ("Graham: ...", "Bellwether
+  County Says ...").
+
+Every record names the pattern that found it (``rule``, a name registered in
+``stance/data/extraction_rules.tsv``, :data:`RULES`) and the kind of its cue (``cue_type``:
+``speech``, or ``internal`` for a belief, wish or feeling, from the word list of
+:mod:`stance.cues`; stance work may leave the internal ones out). ``kind`` stays ``direct`` /
+``mixed`` / ``indirect``.
 
 Span conventions (PARC 3.0 / PolNeAR): a direct quote's content includes its quotation marks
 and the punctuation inside them; reported content is the reported clause, starting with "that"
