@@ -544,6 +544,19 @@ def _where(text: str, pos: int) -> str:
 _IDS: tuple[dict[int, str], frozenset[int], frozenset[int], frozenset[int]] | None = None
 
 
+_PATTERN_IDS: tuple[int, int, frozenset[int]] | None = None
+
+
+def _pattern_ids() -> tuple[int, int, frozenset[int]]:
+    """Hashes of the ccomp and acomp labels and of the claim nouns."""
+    global _PATTERN_IDS
+    if _PATTERN_IDS is None:
+        from spacy.strings import get_string_id as sid
+
+        _PATTERN_IDS = (sid("ccomp"), sid("acomp"), frozenset(sid(w) for w in CLAIM_NOUNS))
+    return _PATTERN_IDS
+
+
 def _string_ids() -> tuple[dict[int, str], frozenset[int], frozenset[int], frozenset[int]]:
     """Hashes of the cue forms, verb tags, subject labels and noun tags (to scan token arrays)."""
     global _IDS
@@ -589,6 +602,12 @@ class _Article:
         self.cue_tokens = [i for i in range(self.n) if lower[i] in cue_ids
                            and (tags[i] in verb_tags or cue_ids[lower[i]] == "according")]
         self.subjects = [i for i in range(self.n) if deps[i] in subject_deps and tags[i] in noun_tags]
+        # tokens the patterns outside the cue lists start from (found on the arrays: a scan of the
+        # tokens themselves would cost as much as the rest of the rules)
+        ccomp, acomp, claim_ids = _pattern_ids()
+        self.clause_tokens = [i for i in range(self.n) if deps[i] == ccomp]
+        self.acomp_tokens = [i for i in range(self.n) if deps[i] == acomp]
+        self.claim_nouns = [i for i in range(self.n) if lower[i] in claim_ids]
         self.paragraphs = paragraph_spans(self.text)
         self.par_starts = [s for s, _ in self.paragraphs]
         # the text quotes are read from: single marks as double ones in a British-style article
@@ -1480,8 +1499,9 @@ def _adjective_states(art: _Article, used_cues: set[int]) -> list[_Candidate]:
     or the preposition after the adjective is what they hold; the copula and the adjective the cue."""
     doc = art.doc
     out = []
-    for adj in doc:
-        if adj.dep_ != "acomp" or adj.lower_ not in STATE_ADJECTIVES or art.quote_of[adj.i] >= 0:
+    for k in art.acomp_tokens:
+        adj = doc[k]
+        if adj.lower_ not in STATE_ADJECTIVES or art.quote_of[adj.i] >= 0:
             continue
         verb = adj.head
         if verb.i in used_cues or not verb.tag_.startswith("VB") or verb.i > adj.i or _blocked(verb) or art.in_headline(adj.i):
@@ -1509,8 +1529,9 @@ def _noun_clauses(art: _Article) -> list[_Candidate]:
     is rigged', 'his promise to build a wall', 'the campaign's belief that ...'."""
     doc = art.doc
     out = []
-    for noun in doc:
-        if noun.lower_ not in CLAIM_NOUNS or not noun.tag_.startswith("NN") or art.quote_of[noun.i] >= 0:
+    for k in art.claim_nouns:
+        noun = doc[k]
+        if not noun.tag_.startswith("NN") or art.quote_of[noun.i] >= 0:
             continue
         holder = next((c for c in noun.children if c.dep_ == "poss" and c.i < noun.i), None)
         if holder is None or art.quote_of[holder.i] >= 0 or not _agentive(holder):
@@ -1547,8 +1568,9 @@ def _other_verb_clauses(art: _Article, used_cues: set[int]) -> list[_Candidate]:
     what the clause says is attributed to the subject."""
     doc = art.doc
     out = []
-    for clause in doc:
-        if clause.dep_ != "ccomp" or clause.head.i >= clause.i or art.quote_of[clause.i] >= 0:
+    for k in art.clause_tokens:
+        clause = doc[k]
+        if clause.head.i >= clause.i or art.quote_of[clause.i] >= 0:
             continue
         verb = clause.head
         i = verb.i
