@@ -183,6 +183,9 @@ is are was were be been being 's 're am has have had having do does did doing ge
 seem seems seemed appear appears appeared mean means meant make makes made ensure ensures ensured
 go goes went come comes came take takes took turn turns turned prove proves proved look looks looked
 sound sounds sounded become becomes became remain remains remained happen happens happened
+allow allows allowed let lets require requires required help helps helped cause causes caused
+investigate investigates investigated investigating examine examines examined examining determine
+determines determined check checks checked test tests tested watch watches watched
 """.split())
 # adjectives of a held view after a copula ('is confident that', 'was critical of')
 STATE_ADJECTIVES = frozenset("""
@@ -1051,7 +1054,8 @@ def _rest_after_cue(art: _Article, verb: Any, sent_hi: int) -> list[tuple[int, i
     if rest is None or sum(doc[m].is_alpha for m in range(*rest)) < 3:
         return []
     first = doc[rest[0]]
-    if first.tag_ == "VBG" or first.lower_ in ("and", "adding", "saying", "according", "citing") or any(
+    if first.tag_ == "VBG" or first.lower_ in ("and", "adding", "saying", "according", "citing") or \
+            first.lower_ in ASIDE_WORDS or any(
             cue_lemma(doc[m]) in SPEECH_VERBS and any(c.dep_ == "nsubj" for c in doc[m].children) for m in range(*rest)):
         return []
     return [rest]
