@@ -1055,7 +1055,7 @@ def _rest_after_cue(art: _Article, verb: Any, sent_hi: int) -> list[tuple[int, i
         return []
     first = doc[rest[0]]
     if first.tag_ == "VBG" or first.lower_ in ("and", "adding", "saying", "according", "citing") or \
-            first.lower_ in ASIDE_WORDS or any(
+            (first.lower_ in ASIDE_WORDS and first.lower_ not in ("while", "whereas")) or any(
             cue_lemma(doc[m]) in SPEECH_VERBS and any(c.dep_ == "nsubj" for c in doc[m].children) for m in range(*rest)):
         return []
     return [rest]
