@@ -21,7 +21,7 @@ import random
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-FIELDS = ("doc_id", "kind", "speaker", "source", "speaker_party", "cue", "start", "end", "content")
+FIELDS = ("doc_id", "kind", "cue_type", "rule", "speaker", "source", "speaker_party", "cue", "start", "end", "content")
 
 
 def extract(args: argparse.Namespace) -> None:

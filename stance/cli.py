@@ -69,7 +69,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if args.task == "extraction":
         from .extraction_eval import evaluate_extraction_files
 
-        metrics = evaluate_extraction_files(args.gold, args.pred, output_dir=args.output)
+        metrics = evaluate_extraction_files(args.gold, args.pred, output_dir=args.output, annotators=args.annotators,
+                                            n_bootstrap=args.bootstrap, seed=args.seed)
     else:
         from .evaluate import evaluate_files
 
@@ -236,7 +237,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_predict)
 
     p = sub.add_parser("evaluate", help="score predictions (or extracted spans) against hand annotations")
-    p.add_argument("--gold", required=True, help="gold JSONL")
+    p.add_argument("--gold", required=True, help="gold JSONL; with --task extraction also an annotated corpus: "
+                                                 "polnear:dev or polnear:train")
     p.add_argument("--pred", required=True, help="predictions JSONL")
     p.add_argument("--task", choices=["stance", "extraction"], default="stance")
     p.add_argument("--output", help="folder for metrics.json, report.md and plots")
@@ -246,6 +248,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="map a label name before scoring, e.g. --alias confrontational=negative")
     p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for the CIs")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--annotators", choices=["first", "all"], default="first",
+                   help="with a corpus gold: the first annotator's file of each article (default), or every "
+                        "annotator's file, each a gold set of its own")
     _add_common(p)
     p.set_defaults(func=cmd_evaluate)
 
@@ -261,7 +266,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("extract", help="find attributed statements in articles")
     p.add_argument("articles", nargs="+", help=".txt files (doc_id = stem), or JSONL / CSV / TSV / Parquet with doc_id, text "
-                                                   "and optional date, outlet, url, title")
+                                                   "and optional date, outlet, url, title; or polnear:dev / "
+                                                   "polnear:train (the articles of an annotated corpus)")
     p.add_argument("--output", required=True, help="statements JSONL")
     p.add_argument("--parties", help=f"party gazetteer YAML, or a packaged one by name: {parties}")
     _add_common(p)

@@ -25,6 +25,19 @@ What is found
   verb's content), a participle of its own after another statement's content ("accused Harris
   of ..., telling supporters that ..."), and a gapped relative clause whose antecedent is the
   content ("claims that the Kremlin denies").
+- attributions as PARC and PolNeAR annotate them: positions ("endorsed Clinton", "talked about
+  trade", "voted for the bill", "the super PAC supporting Bush"), beliefs and intentions ("voters
+  fear that ...", "wants to build a wall", "are confident that ...", "..., fearing that ..."),
+  evidence ("a poll found that ..."), "As X told Y, ...", nouns of saying with their holder
+  ("Trump's claim that ..."), a verb outside the lists with a clause and a subject who can hold a
+  view ("Republicans fretted that ..."), and the article's title line ("Graham: ...", "Bellwether
+  County Says ...").
+
+Every record names the pattern that found it (``rule``, a name registered in
+``stance/data/extraction_rules.tsv``, :data:`RULES`) and the kind of its cue (``cue_type``:
+``speech``, or ``internal`` for a belief, wish or feeling, from the word list of
+:mod:`stance.cues`; stance work may leave the internal ones out). ``kind`` stays ``direct`` /
+``mixed`` / ``indirect``.
 
 Span conventions (PARC 3.0 / PolNeAR): a direct quote's content includes its quotation marks
 and the punctuation inside them; reported content is the reported clause, starting with "that"
@@ -42,8 +55,9 @@ document to who issued it ("a statement from the Defense Ministry said", "a Whit
 Left out on purpose: statements nested inside a quote or inside another statement's content
 (the outer one is kept), attributions without a speaker ("it was said that"), negated, modal
 and infinitive cues ("did not say", "will say", "plans to announce"), reported speech in a
-title-case headline ("Netanyahu Rejects Calls for Ceasefire": the parse of such lines is
-unreliable; a headline quote with a name and a colon is kept), "who asked not to be named",
+title-case line other than the title ("Netanyahu Rejects Calls for Ceasefire": the parse of such
+lines is unreliable; the article's title line is read from its words: "Name: what", "Name Says
+What"), "who asked not to be named",
 and the reporting layer
 of news outlets ("AP reports", "according to state media") and "according to X" when it only
 wraps another attribution ("Strategists worry that ..., according to three people": the
@@ -60,10 +74,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .cues import cue_type
 from .errors import InputError
 from .parties import PartyConfig
 
 log = logging.getLogger(__name__)
+
+
+def _read_rules() -> dict[str, str]:
+    from importlib import resources
+
+    text = resources.files("stance").joinpath("data", "extraction_rules.tsv").read_text(encoding="utf-8")
+    rows = [line.split("\t", 1) for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    return {name.strip(): what.strip() for name, what in rows}
+
+
+# The registry of patterns (stance/data/extraction_rules.tsv): name -> what it finds. Every record's
+# ``rule`` is one of these names.
+RULES: dict[str, str] = _read_rules()
 
 # ============================================================================ lexicon
 # Cue verbs by lemma. Every cue can take a clausal complement ("said that ..."); the tables
@@ -78,22 +106,34 @@ repeat affirm reaffirm proclaim signal hint inform assure reassure remind advise
 criticize criticise praise condemn denounce reject dismiss welcome hail applaud thank credit fault
 slam blast question dispute refute rebut rebuff call describe characterize characterise label brand
 speculate request plead appeal object protest confess wonder exclaim recount clarify elaborate
-specify outline detail point rule swear concur reckon
+specify outline detail point rule swear concur reckon opine exhort muse scold chide mock tout vouch decry
+deride
 """.split())
-BELIEF_VERBS = frozenset("believe think feel fear hope expect doubt worry suspect".split())
+BELIEF_VERBS = frozenset("believe think feel fear hope expect doubt worry suspect know want wish intend".split())
+# intentions and wishes: a belief verb whose infinitive is the content ("wants to build a wall")
+INTENT_VERBS = frozenset("hope expect want wish intend".split())
+# evidence: a poll, study or record as the source ("the poll found that ...", "polls show ...")
+EVIDENCE_VERBS = frozenset("show find".split())
+# taking a position on something named by the object ("endorsed Clinton", "defended the plan") or a
+# preposition ("talked about trade", "referred to the deal"); attributions in PARC and PolNeAR
+POSITION_VERBS = frozenset("endorse support oppose defend attack discuss express talk speak refer focus vote".split())
+# intentions with an infinitive content: "sought to delay the vote", "declined to comment"
+INTENT_ACTS = frozenset("seek plan decide decline refuse".split())
+# verbs that make a title line a statement ('Bellwether County Says Trump Should Win'), not 'Holds Talks'
+HEADLINE_VERBS = SPEECH_VERBS | frozenset("endorse support oppose defend attack".split())
 # verbs that attribute only when they stand right next to a quotation ("Fine," he shrugged)
 QUOTE_ONLY_VERBS = frozenset("""
 continue go laugh smile shrug sigh scoff chuckle shout yell whisper mutter murmur cry snap
-interject interrupt begin finish text email read
+interject interrupt begin finish text email read remember
 """.split())
-CUE_VERBS = SPEECH_VERBS | BELIEF_VERBS
+CUE_VERBS = SPEECH_VERBS | BELIEF_VERBS | EVIDENCE_VERBS | POSITION_VERBS | INTENT_ACTS
 # the direct object is the content ("confirmed the meeting")
 NP_CONTENT = frozenset("""
 confirm deny announce reject dismiss acknowledge admit predict reveal disclose report claim promise
 pledge demand propose recommend welcome condemn denounce criticize criticise praise hail applaud
 question dispute refute rebut rebuff slam blast allege reiterate repeat reaffirm forecast estimate
 signal concede emphasize emphasise stress underline underscore outline detail request suggest
-threaten urge rule
+threaten urge rule endorse support oppose defend attack discuss express show mention recall
 """.split())
 # the direct object is the target and a preposition holds the content ("accuses Russia of ...")
 OBJECT_PREP = {
@@ -108,12 +148,12 @@ OBJECT_PREP = {
 PREP_CONTENT = {
     "call": {"for", "on"}, "warn": {"of", "about", "against"}, "complain": {"about", "of"},
     "insist": {"on"}, "appeal": {"for", "to"}, "plead": {"for"}, "argue": {"for", "against"},
-    "point": {"to"},
+    "point": {"to"}, "talk": {"about"}, "ask": {"about", "for"}, "speak": {"about", "of"}, "vote": {"for", "against"}, "refer": {"to"}, "focus": {"on"},
 }
 # an infinitive holds the content ("vowed to retaliate", "urged Russia to withdraw")
 XCOMP_CONTENT = frozenset("""
 promise pledge vow threaten agree urge ask tell call demand propose swear warn advise claim
-appeal plead
+appeal plead hope expect want wish intend seek plan decide decline refuse
 """.split())
 # verbs that characterise something 'as' what they call it ('dismissed as "absurd" the claims')
 CHARACTERIZING = frozenset("""
@@ -135,6 +175,31 @@ CONTINUING = frozenset("add continue go".split())
 ADDRESSEE = frozenset("tell inform assure reassure remind advise warn caution urge ask thank".split())
 # verbs that are cues only with a particle
 PARTICLE = {"point": "out", "rule": "out"}
+# words that open the writer's aside after a reported content's comma or dash
+ASIDE_WORDS = frozenset("though although even despite which whose when where while whereas except unlike".split())
+# verbs whose clause is no attribution ('it is that ...', 'this means that ...', 'he made sure that ...')
+NOT_CUES = frozenset("""
+is are was were be been being 's 're am has have had having do does did doing get gets got getting
+seem seems seemed appear appears appeared mean means meant make makes made ensure ensures ensured
+go goes went come comes came take takes took turn turns turned prove proves proved look looks looked
+sound sounds sounded become becomes became remain remains remained happen happens happened
+allow allows allowed let lets require requires required help helps helped cause causes caused
+investigate investigates investigated investigating examine examines examined examining determine
+determines determined check checks checked test tests tested watch watches watched
+""".split())
+# adjectives of a held view after a copula ('is confident that', 'was critical of')
+STATE_ADJECTIVES = frozenset("""
+confident sure certain convinced concerned worried afraid optimistic pessimistic skeptical sceptical hopeful
+critical supportive opposed adamant firm happy glad proud angry upset disappointed frustrated excited aware
+unhappy wary fearful doubtful eager clear
+""".split())
+# nouns that hold what someone said or believes when a clause follows ('his claim that', 'her promise to')
+CLAIM_NOUNS = frozenset("""
+claim claims assertion argument suggestion warning promise pledge vow threat insistence allegation charge
+belief view hope fear concern assumption expectation wish desire intention plan call demand criticism
+contention statement announcement comment remark admission denial proposal
+""".split())
+AGENT_PRONOUNS = frozenset("he she they we i you".split())
 MODALS = frozenset("will would could might may should must can shall 'll 'd wo ca".split())
 _IRREGULAR = {
     "said": "say", "says": "say", "saying": "say", "told": "tell", "wrote": "write", "written": "write",
@@ -144,6 +209,8 @@ _IRREGULAR = {
     "testifies": "testify", "specified": "specify", "specifies": "specify", "clarified": "clarify",
     "clarifies": "clarify", "texted": "text", "emailed": "email", "worried": "worry", "worries": "worry",
     "quipped": "quip", "quipping": "quip", "admitted": "admit", "admitting": "admit",
+    "sought": "seek", "spoke": "speak", "spoken": "speak", "planned": "plan", "planning": "plan",
+    "referred": "refer", "referring": "refer", "found": "find", "shown": "show",
 }
 
 
@@ -178,8 +245,9 @@ STRAIGHT = '"'
 QUOTE_CHARS = OPEN_MARKS + CLOSE_MARKS + STRAIGHT
 # Penn Treebank style, as in WSJ-based corpora: ``quote''
 PTB_OPEN, PTB_CLOSE = "``", "''"
+_MARKS_AND_SPACE = QUOTE_CHARS + "`' "  # what to strip around a quote's words (marks of any style)
 SINGLE_MARKS = "‘’'"
-_DOUBLE_MARKS = re.compile("[“”«»„‟\"]|``")
+_DOUBLE_MARKS = re.compile("[“”«»„‟\"]|``|''")
 DASHES = frozenset({"—", "–", "--", "-", "―"})
 CLAUSE_END = frozenset({".", "!", "?", ";", ":", "...", "…"})
 TRAIL_PUNCT = frozenset({".", ",", ";", ":", "!", "?", "...", "…", "(", "["}) | DASHES
@@ -360,7 +428,9 @@ def find_quotes(text: str, paragraphs: Sequence[tuple[int, int]] | None = None, 
                 if text.startswith(PTB_OPEN, pos):
                     ch, width = "“", 2
                 elif text.startswith(PTB_CLOSE, pos):
-                    ch, width = "”", 2
+                    # two apostrophes close a ``quote'', and open one too where they stand before a
+                    # word after a space (''quote'', the house style of some papers)
+                    ch, width = ("“" if _looks_opening(text, pos, 2) else "”"), 2
                 else:
                     pos += 1
                     continue
@@ -412,7 +482,7 @@ def find_quotes(text: str, paragraphs: Sequence[tuple[int, int]] | None = None, 
             paragraphs[k] = (cut, p_end)
             continue
         nxt = paragraphs[k + 1] if k + 1 < len(paragraphs) else None
-        if nxt is not None and (text[nxt[0]] in OPEN_MARKS + STRAIGHT or text.startswith(PTB_OPEN, nxt[0])):
+        if nxt is not None and (text[nxt[0]] in OPEN_MARKS + STRAIGHT or text.startswith((PTB_OPEN, PTB_CLOSE), nxt[0])):
             k += 1  # the quote goes on in the next paragraph
             continue
         log.warning("%s: quotation mark at %s is never closed; the quote is taken to the end of its paragraph",
@@ -459,11 +529,11 @@ def _looks_closing(text: str, pos: int) -> bool:
     return not before.isspace() and before not in "([{" and not after.isalnum()
 
 
-def _looks_opening(text: str, pos: int) -> bool:
+def _looks_opening(text: str, pos: int, width: int = 1) -> bool:
     """A straight quotation mark opens when it follows a space (or start, bracket, dash) and
     precedes a non-space."""
     before = text[pos - 1] if pos > 0 else " "
-    after = text[pos + 1] if pos + 1 < len(text) else " "
+    after = text[pos + width] if pos + width < len(text) else " "
     return (before.isspace() or before in "([{—–-/") and not after.isspace()
 
 
@@ -475,6 +545,19 @@ def _where(text: str, pos: int) -> str:
 
 # ============================================================================ the article view
 _IDS: tuple[dict[int, str], frozenset[int], frozenset[int], frozenset[int]] | None = None
+
+
+_PATTERN_IDS: tuple[int, int, frozenset[int]] | None = None
+
+
+def _pattern_ids() -> tuple[int, int, frozenset[int]]:
+    """Hashes of the ccomp and acomp labels and of the claim nouns."""
+    global _PATTERN_IDS
+    if _PATTERN_IDS is None:
+        from spacy.strings import get_string_id as sid
+
+        _PATTERN_IDS = (sid("ccomp"), sid("acomp"), frozenset(sid(w) for w in CLAIM_NOUNS))
+    return _PATTERN_IDS
 
 
 def _string_ids() -> tuple[dict[int, str], frozenset[int], frozenset[int], frozenset[int]]:
@@ -522,6 +605,12 @@ class _Article:
         self.cue_tokens = [i for i in range(self.n) if lower[i] in cue_ids
                            and (tags[i] in verb_tags or cue_ids[lower[i]] == "according")]
         self.subjects = [i for i in range(self.n) if deps[i] in subject_deps and tags[i] in noun_tags]
+        # tokens the patterns outside the cue lists start from (found on the arrays: a scan of the
+        # tokens themselves would cost as much as the rest of the rules)
+        ccomp, acomp, claim_ids = _pattern_ids()
+        self.clause_tokens = [i for i in range(self.n) if deps[i] == ccomp]
+        self.acomp_tokens = [i for i in range(self.n) if deps[i] == acomp]
+        self.claim_nouns = [i for i in range(self.n) if lower[i] in claim_ids]
         self.paragraphs = paragraph_spans(self.text)
         self.par_starts = [s for s, _ in self.paragraphs]
         # the text quotes are read from: single marks as double ones in a British-style article
@@ -602,7 +691,7 @@ class _Article:
         qi = self.quote_of[i]
         if qi < 0 or self.quote_tokens(qi)[1] != i + 1:
             return False
-        inner = self.qtext[self.quotes[qi].start : self.quotes[qi].end].rstrip(QUOTE_CHARS + " ")
+        inner = self.qtext[self.quotes[qi].start : self.quotes[qi].end].rstrip(_MARKS_AND_SPACE)
         return inner.endswith((".", "!", "?", "…"))
 
 
@@ -633,6 +722,7 @@ class _Candidate:
     how: str  # quote, block, orphan, reported, according, citing
     target_head: int | None = None  # an object naming the target ("accuses Russia of ...")
     quotes: list[int] = field(default_factory=list)  # the quotes it owns
+    rule: str = ""  # the registered pattern that found it (see RULES)
 
     @property
     def start(self) -> int:
@@ -880,7 +970,7 @@ def _attribution_after(art: _Article, qi: int) -> _Attribution | None:
     quote = art.quotes[qi]
     # a quote closed by a full stop ('...actions."') followed by a capital starts a new sentence, which is
     # its attribution only when short ('"We will win." Smith said.', sloppy but seen)
-    closed_sentence = (art.qtext[quote.start + 1 : quote.end].rstrip(QUOTE_CHARS + " ").endswith(".")
+    closed_sentence = (art.qtext[quote.start + 1 : quote.end].rstrip(_MARKS_AND_SPACE).endswith(".")
                        and first.text[:1].isupper())
     if first.lower_ == "according" and k + 1 < end and doc[k + 1].lower_ == "to":
         obj = next((c for c in doc[k + 1].children if c.dep_ == "pobj"), None)
@@ -944,6 +1034,31 @@ def _attribution_after(art: _Article, qi: int) -> _Attribution | None:
                     return (v, v + 1), head, _np_span(art, head, v + 1, end)
         return None
     return None
+
+
+def _rest_after_cue(art: _Article, verb: Any, sent_hi: int) -> list[tuple[int, int]]:
+    """What goes on after a fronted content's cue and its comma ('"It's our bad luck," he said, that
+    both men had ties to the mosque'; 'One offered to help, Bob said, while others refused'): more
+    of the same content, unless it is an attribution of its own or a participle ('..., adding ...')."""
+    doc = art.doc
+    if any(c.dep_ == "nsubj" and c.i > verb.i for c in verb.children):
+        return []  # 'Prices will fall, said Ravi Patel, an economist': what follows is the speaker's
+    k = verb.i + 1
+    while k < sent_hi and k - verb.i <= 12 and doc[k].text not in (",", ":") and not doc[k].is_space:
+        if doc[k].tag_.startswith("VB") or art.quote_of[k] >= 0:
+            return []
+        k += 1
+    if k >= sent_hi - 1 or doc[k].text not in (",", ":"):
+        return []
+    rest = _trim(art, k + 1, sent_hi)
+    if rest is None or sum(doc[m].is_alpha for m in range(*rest)) < 3:
+        return []
+    first = doc[rest[0]]
+    if first.tag_ == "VBG" or first.lower_ in ("and", "adding", "saying", "according", "citing") or \
+            (first.lower_ in ASIDE_WORDS and first.lower_ not in ("while", "whereas")) or any(
+            cue_lemma(doc[m]) in SPEECH_VERBS and any(c.dep_ == "nsubj" for c in doc[m].children) for m in range(*rest)):
+        return []
+    return [rest]
 
 
 def _has_own_content(art: _Article, verb: Any, lemma: str) -> bool:
@@ -1016,7 +1131,7 @@ def _full_clause_quote(art: _Article, qi: int) -> bool:
     """A quote that reads as a sentence: a capital first letter, three words or more, and the
     sentence ending with it."""
     quote = art.quotes[qi]
-    inner = art.qtext[quote.start + 1 : quote.end].strip(QUOTE_CHARS + " ")
+    inner = art.qtext[quote.start + 1 : quote.end].strip(_MARKS_AND_SPACE)
     if not inner[:1].isupper() or len(inner.split()) < 3:
         return False
     _, q_end = art.quote_tokens(qi)
@@ -1045,7 +1160,7 @@ def _direct_candidates(art: _Article) -> list[_Candidate]:
                 content = _trim(art, start, q_end) or content
             cand = by_cue.get(cue[0])
             if cand is None:
-                cand = _Candidate("direct", [content], cue, speaker, subj.i, "quote")
+                cand = _Candidate("direct", [content], cue, speaker, subj.i, "quote", rule="quote-after")
                 by_cue[cue[0]] = cand
                 out.append(cand)
             cand.quotes.append(qi)
@@ -1074,7 +1189,7 @@ def _direct_candidates(art: _Article) -> list[_Candidate]:
         if cand is not None:
             cand.fragments.append((q_start, q_end))  # '"A," he said, "B."'
         else:
-            cand = _Candidate("direct", [(q_start, q_end)], cue, speaker, subj.i, "quote")
+            cand = _Candidate("direct", [(q_start, q_end)], cue, speaker, subj.i, "quote", rule="quote-before")
             by_cue[cue[0]] = cand
             out.append(cand)
         cand.quotes.append(qi)
@@ -1091,7 +1206,7 @@ def _block_candidates(art: _Article, used_cues: set[int]) -> list[_Candidate]:
         if art.text[p_end - 1] != ":":
             continue
         n_start, n_end = art.paragraphs[p + 1]
-        if art.qtext[n_start] in QUOTE_CHARS + "`":
+        if art.qtext[n_start] in QUOTE_CHARS + "`" or art.qtext.startswith(PTB_CLOSE, n_start):
             continue
         colon = bisect.bisect_left(art.idx, p_end - 1)
         if colon >= art.n or art.quote_of[colon] >= 0:
@@ -1115,13 +1230,15 @@ def _block_candidates(art: _Article, used_cues: set[int]) -> list[_Candidate]:
         v, subj = found
         qi = art.add_quote(Quote(n_start, n_end, block=True))
         speaker = _speaker_span(art, subj, doc[v], hi=v if subj.i < v else colon)
-        out.append(_Candidate("direct", [art.quote_tokens(qi)], (v, v + 1), speaker, subj.i, "block", quotes=[qi]))
+        out.append(_Candidate("direct", [art.quote_tokens(qi)], (v, v + 1), speaker, subj.i, "block", quotes=[qi],
+                              rule="quote-block"))
     return out
 
 
 # ============================================================================ reported speech
-def _content_of(art: _Article, verb: Any, lemma: str) -> tuple[list[tuple[int, int]], int | None, bool] | None:
-    """The reported content of a cue verb: (token ranges, target head, fronted?) or ``None``."""
+def _content_of(art: _Article, verb: Any, lemma: str) -> tuple[list[tuple[int, int]], int | None, bool, str] | None:
+    """The reported content of a cue verb: (token ranges, target head, fronted?, frame) or ``None``;
+    the frame names the rule (``reported-<frame>``)."""
     children = list(verb.children)
     sent_lo, sent_hi = _sentence_bounds(art, verb.i)
 
@@ -1141,7 +1258,11 @@ def _content_of(art: _Article, verb: Any, lemma: str) -> tuple[list[tuple[int, i
                                               and _relative_antecedent(c) is not None for c in np.children):
                     j = k
                     break
-        second = next((c for c in child.children if c.dep_ == "conj" and (_second_act(c) or c).i == verb.i), None)
+        second = next((c for c in child.children if c.dep_ == "conj" and ((_second_act(c) or c).i == verb.i or (
+            # 'She said she admires his determination and highlighted ...': a verb in the cue's tense, not
+            # the clause's, and with no subject of its own goes on with the speaker's acts
+            c.tag_ == verb.tag_ == "VBD" and child.tag_ in ("VBZ", "VBP", "MD") and c.i > child.i
+            and not any(g.dep_ in ("nsubj", "nsubjpass") for g in c.children)))), None)
         if second is not None:  # '... would prolong the suffering and accused ...': not part of it
             j = min(j, max(i + 1, second.left_edge.i))
             while j - 1 > i and (verb.doc[j - 1].dep_ == "cc" or verb.doc[j - 1].is_punct):
@@ -1154,13 +1275,29 @@ def _content_of(art: _Article, verb: Any, lemma: str) -> tuple[list[tuple[int, i
                     and any(c.dep_ == "cc" for c in later[1:2]) and any(c.dep_ == "prep" for c in later[2:4])):
                 prep = next(c for c in later[2:4] if c.dep_ == "prep")
                 j = subtree(prep)[1]
-            return [(i, j)], None, False
+            # '... said that A, and that B': a second 'that' clause the parser hung on the verb
+            for c in later:
+                if c.dep_ in ("ccomp", "conj") and c.left_edge.i >= j and any(
+                        g.dep_ == "mark" and g.lower_ == "that" for g in c.children) and cue_lemma(c) is None:
+                    j = subtree(c)[1]
+            return [(i, j)], None, False, "clause"
         subj = _subject(verb)
         stop = subj.left_edge.i if subj is not None and child.i < subj.i < verb.i else verb.i
         if j > stop or stop - j <= 2:
             j = stop
-        return [(i, j)], None, True
-    # 2. a parenthetical: 'The plan, he said, is dead.' / 'The economy is slowing, he said.'
+        return [(i, j), *_rest_after_cue(art, verb, sent_hi)], None, True, "fronted"
+    # 2. 'As Clinton told the Daily News, tax relief is given in exchange for jobs': the clause the
+    # 'as' phrase is hung on, without the phrase
+    if (verb.dep_ == "advcl" and verb.i < verb.head.i and verb.head.tag_.startswith("VB")
+            and any(c.dep_ == "mark" and c.lower_ == "as" and c.i < verb.i for c in children)
+            and not any(c.dep_ in ("ccomp", "xcomp") for c in children)):
+        i, j = subtree(verb.head)
+        v_lo, v_hi = verb.left_edge.i, verb.right_edge.i + 1
+        frags = [f for f in ((i, v_lo), (v_hi, j)) if f[1] > f[0]]
+        frags = [f for f in frags if (s := _trim(art, *f)) and s[1] - s[0] >= 3]
+        if frags:
+            return frags, None, False, "as-said"
+    # 3. a parenthetical: 'The plan, he said, is dead.' / 'The economy is slowing, he said.'
     if verb.dep_ == "parataxis":
         host = verb.head
         while host.dep_ in ("aux", "auxpass", "neg", "advmod") and host.head.i != host.i:
@@ -1168,7 +1305,7 @@ def _content_of(art: _Article, verb: Any, lemma: str) -> tuple[list[tuple[int, i
         i, j = subtree(host)
         v_lo, v_hi = verb.left_edge.i, verb.right_edge.i + 1
         frags = [f for f in ((i, v_lo), (v_hi, j)) if f[1] > f[0]]
-        return frags, None, True
+        return frags, None, True, "parenthetical"
     dobj = next((c for c in children if c.dep_ in ("dobj", "dative") and c.i > verb.i), None)
     # 3. object + preposition: 'accuses Russia of ...', 'blamed the U.S. for ...'
     preps = OBJECT_PREP.get(lemma)
@@ -1178,8 +1315,8 @@ def _content_of(art: _Article, verb: Any, lemma: str) -> tuple[list[tuple[int, i
             if child.dep_ == "prep" and child.lower_ in preps and child.i > dobj.i:
                 if verb.tag_ == "VBG" and verb.dep_ == "pcomp":
                     # '... by blaming the U.S. for the strained relations': the whole gerund clause
-                    return [(verb.i, subtree(child)[1])], dobj.i, False
-                return [subtree(child)], dobj.i, False
+                    return [(verb.i, subtree(child)[1])], dobj.i, False, "object-prep"
+                return [subtree(child)], dobj.i, False, "object-prep"
     # 4. an infinitive: 'vowed to retaliate', 'urged Moscow to withdraw'
     if lemma in XCOMP_CONTENT or lemma in NP_CONTENT:
         for child in children:
@@ -1188,7 +1325,7 @@ def _content_of(art: _Article, verb: Any, lemma: str) -> tuple[list[tuple[int, i
                 i, j = subtree(child)
                 if dobj is not None and dobj.i < child.i and lemma not in ADDRESSEE:
                     i = min(i, dobj.left_edge.i)
-                return [(i, j)], dobj.i if dobj is not None else None, False
+                return [(i, j)], dobj.i if dobj is not None else None, False, "infinitive"
     # 5. a name for something: 'called the proposal "a gift to polluters"'
     if lemma in NAMING and dobj is not None and dobj.dep_ == "dobj":
         i, j = subtree(dobj)
@@ -1196,19 +1333,21 @@ def _content_of(art: _Article, verb: Any, lemma: str) -> tuple[list[tuple[int, i
         comps = [c for c in children if c.i > dobj.i and c.dep_ in ("oprd", "attr", "acomp", "ccomp", "xcomp", "dobj")]
         named = any(c.dep_ in ("appos", "oprd") for c in dobj.children) or any(art.quote_of[k] >= 0 for k in range(i, j))
         if comps or named:
-            return [(i, max([j] + [subtree(c)[1] for c in comps]))], None, False
+            return [(i, max([j] + [subtree(c)[1] for c in comps]))], None, False, "naming"
     # 6. 'dismissed as "absurd" new allegations that ...': the object inside the 'as' phrase
     if dobj is None and lemma in CHARACTERIZING and verb.dep_ != "relcl":
         for child in children:
             if child.dep_ == "prep" and child.lower_ == "as" and child.i > verb.i and any(
                     c.dep_ == "pobj" for c in child.children):
-                return [subtree(child)], None, False
-    # 7. a preposition: 'called for calm', 'warned of a crisis'
+                return [subtree(child)], None, False, "as"
+    # 7. a preposition: 'called for calm', 'warned of a crisis' ('called for X to do Y': a 'mark')
     preps = PREP_CONTENT.get(lemma)
-    if preps:
+    # not a participle set off by commas ('McConnell, asked about the remarks, said ...'), however parsed
+    if preps and not (verb.tag_ == "VBN" and not any(c.dep_ == "aux" for c in children)) and not (
+            verb.i > 0 and verb.doc[verb.i - 1].text == ","):
         for child in children:
-            if child.dep_ == "prep" and child.lower_ in preps and child.i > verb.i:
-                return [subtree(child)], None, False
+            if child.dep_ in ("prep", "mark") and child.lower_ in preps and child.i > verb.i:
+                return [subtree(child)], None, False, "prep"
     # 8. the object: 'confirmed the meeting' (sometimes parsed as two objects)
     objects = [c for c in children if c.dep_ == "dobj" and c.i > verb.i]
     if lemma in NP_CONTENT and objects and objects[0].tag_ not in ("PRP", "WDT", "WP", "DT", "EX"):
@@ -1220,12 +1359,21 @@ def _content_of(art: _Article, verb: Any, lemma: str) -> tuple[list[tuple[int, i
             as_ = next((c for c in children if c.dep_ == "prep" and c.lower_ == "as" and c.i >= j), None)
             if as_ is not None:
                 j = subtree(as_)[1]
-        return [(i, j)], None, False
+        # the rest of the verb phrase goes with its object ('denied class-action status to employees',
+        # 'polls show Sanders within two points of Clinton'), up to a comma
+        for c in sorted(children, key=lambda c: c.i):
+            if c.i < j or c.dep_ not in ("prep", "dative", "oprd", "npadvmod", "advmod", "acomp"):
+                continue
+            if any(verb.doc[k].text in (",", ";", ":") or verb.doc[k].text in DASHES or art.quote_of[k] >= 0
+                   for k in range(j, c.left_edge.i + 1)) or any(t.ent_type_ in ("DATE", "TIME") for t in c.subtree):
+                break  # not 'on Tuesday
+            j = max(j, subtree(c)[1])
+        return [(i, j)], None, False, "object"
     # 9. the antecedent of a gapped relative clause: 'claims that the Kremlin denies'
     if lemma in NP_CONTENT and not objects:
         rel = _relative_antecedent(verb)
         if rel is not None:
-            return [(max(rel.left_edge.i, sent_lo) if rel.left_edge.i < rel.i else rel.i, verb.i + 1)], None, False
+            return [(max(rel.left_edge.i, sent_lo) if rel.left_edge.i < rel.i else rel.i, verb.i + 1)], None, False, "relative"
     # 10. 'told a congregation in Atlanta that the country needed ...' parsed as a relative clause
     # of the hearer: a 'that' clause with its own subject is what was told
     # ('said in a statement that the measure would ...', the clause hung on 'statement', likewise)
@@ -1244,7 +1392,7 @@ def _content_of(art: _Article, verb: Any, lemma: str) -> tuple[list[tuple[int, i
                             and not (c.dep_ == "prep" and any(g.ent_type_ in ("DATE", "TIME") for g in c.subtree))
                             for c in tok.children)):
                 i, j = subtree(tok)
-                return [(i, j)], None, False
+                return [(i, j)], None, False, "told-that"
     return None
 
 
@@ -1298,11 +1446,18 @@ def _reported_candidates(art: _Article, used_cues: set[int]) -> list[_Candidate]
             spans = [s for f in found[0] if (s := _trim(art, *f))] if found else []
             if author is not None and spans and art.quote_of[author.i] < 0:
                 out.append(_Candidate("indirect", spans, (i, i + 1), _speaker_span(art, author, token.head.head),
-                                      author.i, "reported", found[1]))
+                                      author.i, "reported", found[1], rule="reported-document"))
             continue
-        if token.dep_ == "acl" and _relative_antecedent(token) is None:
+        holder = None
+        if (token.dep_ == "acl" and token.tag_ == "VBG" and token.head.i < token.i and token.head.tag_.startswith("NN")
+                and _agentive(token.head)):
+            holder = token.head  # 'the super PAC supporting Jeb Bush', 'groups urging calm'
+        elif token.dep_ == "acl" and _relative_antecedent(token) is None:
             continue
         subj = _subject(token) if lemma in BELIEF_VERBS else _inherited_subject(token)
+        if subj is None and lemma in BELIEF_VERBS and token.tag_ == "VBG" and token.dep_ == "advcl":
+            subj = _inherited_subject(token)  # '..., fearing that the party could lose'
+        subj = holder if holder is not None else subj
         if subj is None and token.dep_ != "acl" and (passive := _passive_stance(art, token, lemma)) is not None:
             out.append(passive)
             continue
@@ -1313,8 +1468,9 @@ def _reported_candidates(art: _Article, used_cues: set[int]) -> list[_Candidate]
         found = _content_of(art, token, lemma)
         if found is None:
             continue
-        frags, target, fronted = found
-        if lemma in BELIEF_VERBS and not any(c.dep_ == "ccomp" for c in token.children):
+        frags, target, fronted, frame = found
+        if lemma in BELIEF_VERBS and not any(c.dep_ == "ccomp" or (c.dep_ == "xcomp" and lemma in INTENT_VERBS)
+                                             for c in token.children):
             continue
         frags = [_before_participle_cue(art, f, i) for f in frags]
         if lemma in ("ask", "request", "speak") and _ANONYMITY.match(art.span_text(frags[0])):
@@ -1331,10 +1487,113 @@ def _reported_candidates(art: _Article, used_cues: set[int]) -> list[_Candidate]
         cited = next((c for c in citing.children if c.dep_ == "dobj"), None) if citing is not None else None
         if cited is not None:
             speaker = _np_span(art, cited, citing.i + 1, art.sent_end[cited.i])
-            out.append(_Candidate("indirect", spans, (citing.i, citing.i + 1), speaker, cited.i, "citing", target))
+            out.append(_Candidate("indirect", spans, (citing.i, citing.i + 1), speaker, cited.i, "citing", target,
+                                  rule="reported-citing"))
             continue
-        out.append(_Candidate("indirect", spans, (i, i + 1), speaker, subj.i, "reported", target))
+        out.append(_Candidate("indirect", spans, (i, i + 1), speaker, subj.i, "reported", target,
+                              rule=f"reported-{frame}"))
+    out += _other_verb_clauses(art, used_cues | {c.cue[0] for c in out})
+    out += _noun_clauses(art)
+    out += _adjective_states(art, used_cues)
     return [c for c in out if c.cue[0] not in absorbed]
+
+
+def _adjective_states(art: _Article, used_cues: set[int]) -> list[_Candidate]:
+    """A subject who 'is confident that ...', 'was critical of ...', 'are worried about ...': the clause
+    or the preposition after the adjective is what they hold; the copula and the adjective the cue."""
+    doc = art.doc
+    out = []
+    for k in art.acomp_tokens:
+        adj = doc[k]
+        if adj.lower_ not in STATE_ADJECTIVES or art.quote_of[adj.i] >= 0:
+            continue
+        verb = adj.head
+        if verb.i in used_cues or not verb.tag_.startswith("VB") or verb.i > adj.i or _blocked(verb) or art.in_headline(adj.i):
+            continue
+        subj = _subject(verb)
+        if subj is None or art.quote_of[subj.i] >= 0 or not _agentive(subj):
+            continue
+        lo, hi = _sentence_bounds(art, adj.i)
+        content = next((c for c in adj.children if c.i > adj.i and (c.dep_ == "ccomp" or (
+            c.dep_ == "prep" and c.lower_ in ("of", "about", "to", "in", "that")))), None)
+        if content is None:
+            content = next((c for c in verb.children if c.i > adj.i and c.dep_ == "ccomp"), None)
+        if content is None:
+            continue
+        span = _trim(art, max(content.left_edge.i, lo), min(content.right_edge.i + 1, hi))
+        if span is None or span[1] - span[0] < 2:
+            continue
+        out.append(_Candidate("indirect", [span], (verb.i, adj.i + 1), _speaker_span(art, subj, verb), subj.i,
+                              "reported", rule="reported-adjective"))
+    return out
+
+
+def _noun_clauses(art: _Article) -> list[_Candidate]:
+    """A noun of saying or believing with its holder and a clause: 'Trump's claim that the election
+    is rigged', 'his promise to build a wall', 'the campaign's belief that ...'."""
+    doc = art.doc
+    out = []
+    for k in art.claim_nouns:
+        noun = doc[k]
+        if not noun.tag_.startswith("NN") or art.quote_of[noun.i] >= 0:
+            continue
+        holder = next((c for c in noun.children if c.dep_ == "poss" and c.i < noun.i), None)
+        if holder is None or art.quote_of[holder.i] >= 0 or not _agentive(holder):
+            continue
+        clause = next((c for c in noun.children if c.i > noun.i and c.dep_ in ("acl", "ccomp", "relcl")
+                       and (c.left_edge.lower_ == "that" and any(g.dep_ in ("nsubj", "nsubjpass") for g in c.children)
+                            or c.left_edge.tag_ == "TO")), None)
+        if clause is None:
+            continue
+        lo, hi = _sentence_bounds(art, noun.i)
+        span = _trim(art, max(clause.left_edge.i, lo), min(clause.right_edge.i + 1, hi))
+        if span is None:
+            continue
+        speaker = (holder.left_edge.i, holder.i + 1)  # "Trump" of "Trump's claim"
+        out.append(_Candidate("indirect", [span], (noun.i, noun.i + 1), speaker, holder.i, "reported",
+                              rule="reported-noun"))
+    return out
+
+
+def _agentive(token: Any) -> bool:
+    """A subject that can hold a view: a person or group by name, a personal pronoun, or a noun for
+    people or organisations ('officials', 'the campaign')."""
+    if token.tag_ == "PRP":
+        return token.lower_ in AGENT_PRONOUNS
+    if token.ent_type_ in ("PERSON", "ORG", "NORP", "GPE") or token.tag_ in ("NNP", "NNPS"):
+        return True
+    word = _singular(token.lower_)
+    return word in PERSON_NOUNS or word in ORG_NOUNS or token.lower_ in HUMAN_PLURALS or word in AFFILIATION_NOUNS
+
+
+def _other_verb_clauses(art: _Article, used_cues: set[int]) -> list[_Candidate]:
+    """A verb outside the cue lists with a clause of its own after it and a subject that can hold a
+    view ('Clinton made clear that ...', 'Republicans fretted that ...', 'she learned that ...'):
+    what the clause says is attributed to the subject."""
+    doc = art.doc
+    out = []
+    for k in art.clause_tokens:
+        clause = doc[k]
+        if clause.head.i >= clause.i or art.quote_of[clause.i] >= 0:
+            continue
+        verb = clause.head
+        i = verb.i
+        if (i in used_cues or not verb.tag_.startswith("VB") or verb.lower_ in NOT_CUES or cue_lemma(verb) is not None
+                or art.quote_of[i] >= 0 or art.in_headline(i) or _blocked(verb)):
+            continue
+        if not any(c.dep_ in ("nsubj", "nsubjpass", "expl") for c in clause.children):
+            continue  # a clause with a subject of its own ('fretted that the party would split')
+        subj = _subject(verb)
+        if subj is None or art.quote_of[subj.i] >= 0 or not _agentive(subj):
+            continue
+        found = _content_of(art, verb, verb.lower_)
+        if found is None or found[3] != "clause":
+            continue
+        spans = [s for f in found[0] if (s := _trim(art, *f))]
+        if spans:
+            out.append(_Candidate("indirect", spans, (i, i + 1), _speaker_span(art, subj, verb), subj.i, "reported",
+                                  rule="reported-other-verb"))
+    return out
 
 
 def _passive_stance(art: _Article, verb: Any, lemma: str) -> _Candidate | None:
@@ -1361,7 +1620,7 @@ def _passive_stance(art: _Article, verb: Any, lemma: str) -> _Candidate | None:
                                         and c.i > agent.i and art.doc[c.left_edge.i - 1].is_punct])
     speaker = _speaker_span(art, agent, verb, hi)  # not ', which said ...'
     return _Candidate("indirect", [span], (verb.i, verb.i + 1), speaker, agent.i, "reported",
-                      target.i if prep is not None else None)
+                      target.i if prep is not None else None, rule="reported-passive")
 
 
 def _before_participle_cue(art: _Article, span: tuple[int, int], verb: int) -> tuple[int, int]:
@@ -1395,7 +1654,48 @@ def _according_to(art: _Article, according: Any) -> _Candidate | None:
     if not frags:
         return None
     speaker = _np_span(art, obj, phrase[0] + 2, phrase[1])
-    return _Candidate("indirect", frags, (according.i, according.i + 2), speaker, obj.i, "according")
+    return _Candidate("indirect", frags, (according.i, according.i + 2), speaker, obj.i, "according",
+                      rule="according-to")
+
+
+def _headline_candidates(art: _Article, cands: list[_Candidate]) -> list[_Candidate]:
+    """The article's title line as a statement when it reads 'Name: what they said' ('Graham: Trump's
+    Rhetoric Destroying GOP's Chance') or 'Name Says What' ('Bellwether County Says Trump Should
+    Win'). A title-case line parses badly, so these are read from the words, not the parse."""
+    if not art.paragraphs or art.n == 0:
+        return []
+    start, end = art.paragraphs[0]
+    line = art.text[start:end]
+    if end - start > 200 or "\n" in line or line.rstrip().endswith((".", "?", "!")) and ":" not in line:
+        return []
+    lo, hi = bisect.bisect_left(art.idx, start), bisect.bisect_left(art.idx, end)
+    if any(c.start < hi and lo < c.end for c in cands) or hi - lo < 4:
+        return []
+    doc = art.doc
+    words = [k for k in range(lo, hi) if not doc[k].is_space]
+    colon = next((k for k in words if doc[k].text == ":"), None)
+    if colon is not None:
+        name = [k for k in words if k < colon]
+        cue, rest = (colon, colon + 1), [k for k in words if k > colon]
+        if not 1 <= len(name) <= 6 or not doc[name[0]].text[:1].isupper() or any(_FORMS.get(doc[k].lower_) for k in name):
+            return []
+    else:
+        verb = next((k for k in words[1:] if doc[k].text[:1].isupper() and _FORMS.get(doc[k].lower_) in HEADLINE_VERBS
+                     and doc[k].lower_.endswith("s") and art.quote_of[k] < 0), None)
+        if verb is None or not art.in_headline(verb):
+            return []
+        name = [k for k in words if k < verb]
+        cue, rest = (verb, verb + 1), [k for k in words if k > verb]
+        if len(name) > 8:
+            return []
+    if sum(doc[k].is_alpha for k in rest) < 2 or not any(doc[k].is_alpha for k in name):
+        return []
+    content = _trim(art, rest[0], rest[-1] + 1)
+    speaker = _trim(art, name[0], name[-1] + 1)
+    if content is None or speaker is None:
+        return []
+    head = max((k for k in range(*speaker) if doc[k].is_alpha), default=speaker[1] - 1)
+    return [_Candidate("indirect", [content], cue, speaker, head, "headline", rule="headline")]
 
 
 # ============================================================================ putting it together
@@ -1419,6 +1719,8 @@ def _finalise(art: _Article, cands: list[_Candidate]) -> list[_Candidate]:
             frags = [span for f in c.fragments if (span := _fit_to_quotes(art, f, taken, c.cue[0]))]
             if not frags:
                 continue
+            if c.how == "reported" and frags[-1][0] > c.cue[0]:
+                frags[-1] = _without_aside(art, frags[-1])
             c.fragments = frags
         c.fragments.sort()
         c.kind = _kind(art, c)
@@ -1452,6 +1754,19 @@ def _finalise(art: _Article, cands: list[_Candidate]) -> list[_Candidate]:
     kept = [c for c in kept if id(c) not in drop]
     drop = {id(c) for c in kept if any(inside(c, o) for o in kept)}
     return [c for c in kept if id(c) not in drop]
+
+
+def _without_aside(art: _Article, span: tuple[int, int]) -> tuple[int, int]:
+    """A reported content without the aside that closes it after a comma or dash ('..., though she did
+    not discuss their terms', '..., which is in itself a departure', '... – even though he picked ...'):
+    the writer's words, not the speaker's."""
+    i, j = span
+    doc = art.doc
+    for k in range(i + 2, j - 1):
+        if ((doc[k].text == "," or doc[k].text in DASHES) and art.quote_of[k] < 0
+                and doc[k + 1].lower_ in ASIDE_WORDS and art.quote_of[k + 1] < 0):
+            return _trim(art, i, k) or span
+    return span
 
 
 def _fit_to_quotes(art: _Article, span: tuple[int, int], taken: set[int], cue: int) -> tuple[int, int] | None:
@@ -1502,7 +1817,10 @@ def _orphans(art: _Article, cands: list[_Candidate]) -> list[_Candidate]:
         if q_end <= q_start or any(covered[q_start:q_end]):
             continue
         words = sum(1 for k in range(q_start, q_end) if art.doc[k].is_alpha)
-        before = [c for c in cands + out if max(c.end, c.cue[1]) <= q_start]
+        # the statement before, if it is speech ('wanted', 'endorsed' or 'fears' hand no quote on)
+        before = [c for c in cands + out if max(c.end, c.cue[1]) <= q_start
+                  and (c.how in ("quote", "block", "orphan", "according")
+                       or _FORMS.get(art.doc[c.cue[0]].lower_) in SPEECH_VERBS)]
         prev = max(before, key=lambda c: max(c.end, c.cue[1])) if before else None
         if (words < 3 or _clause_start(art, q_start) != q_start or prev is None or prev.speaker_head is None
                 or art.paragraph_of(q_start) - art.paragraph_of(max(prev.end, prev.cue[1]) - 1) > 1
@@ -1510,7 +1828,8 @@ def _orphans(art: _Article, cands: list[_Candidate]) -> list[_Candidate]:
             log.debug("%s: quote at %s has no attribution; skipped", art.doc_id, _where(art.text, quote.start))
             continue
         out.append(_Candidate("direct", [(q_start, q_end)], prev.cue, prev.speaker, prev.speaker_head,
-                              "orphan", prev.target_head, quotes=[qi]))
+                              "orphan", prev.target_head, quotes=[qi],
+                              rule="quote-continued"))
     return out
 
 
@@ -2019,6 +2338,7 @@ def extract_from_doc(
     cands += _block_candidates(art, used)
     used |= {c.cue[0] for c in cands}
     cands += _reported_candidates(art, used)
+    cands += _headline_candidates(art, cands)
     cands = _finalise(art, cands)
     cands += _orphans(art, cands)
     cands.sort(key=lambda c: (c.start, c.end))
@@ -2057,6 +2377,8 @@ def _records(art: _Article, cands: list[_Candidate], parties: PartyConfig | None
     memo: dict[tuple[Any, ...], str | None] = {}
     records = []
     for n, c in enumerate(cands, start=1):
+        if c.rule not in RULES:
+            raise AssertionError(f"statement made by an unregistered rule {c.rule!r}")
         start, end = art.char_span((c.start, c.end))
         content = art.text[start:end]
         cue_s, cue_e = art.char_span(c.cue)
@@ -2087,6 +2409,8 @@ def _records(art: _Article, cands: list[_Candidate], parties: PartyConfig | None
             "target": parties.display_name(target_party) if parties is not None else None,
             "context": art.text[ctx_start:ctx_end].strip(),
             "kind": c.kind,
+            "cue_type": cue_type(art.text[cue_s:cue_e]),
+            "rule": c.rule,
             "content": content,
             "start": start,
             "end": end,
@@ -2112,13 +2436,13 @@ def _records(art: _Article, cands: list[_Candidate], parties: PartyConfig | None
 
 def _party(parties: PartyConfig, memo: dict[tuple[Any, ...], str | None], resolver: _Resolver,
            mention: _Mention | None, speaker: str | None) -> str | None:
-    """The speaker's party: the person's, else the party the mention's words name."""
+    """The speaker's party (:meth:`PartyConfig.speaker_party` of the entity meant and of the words
+    that describe it)."""
     if mention is None:
-        return parties.party_of(speaker)
+        return parties.speaker_party(speaker)
     key = (mention.canonical, mention.head_i, mention.also)
     if key not in memo:
-        memo[key] = (parties.person_party(mention.canonical) or parties.party_of(mention.canonical)
-                     or parties.party_of(resolver.description(mention)))
+        memo[key] = parties.speaker_party(mention.canonical, resolver.description(mention))
     return memo[key]
 
 
@@ -2161,13 +2485,19 @@ def iter_articles(paths: Iterable[str | Path]) -> Iterator[tuple[str, str, dict[
     stem); a ``.jsonl`` file holds one per line, and a ``.csv`` / ``.tsv`` / ``.parquet`` table one per
     row, with ``doc_id`` and ``text`` and optionally ``date`` (ISO 8601, e.g. ``2014-05-12``),
     ``outlet``, ``url``, ``title`` or any other field: the metadata every statement of the article
-    keeps. Bad input is an InputError naming file, line (a table's first data row is line 2) and field."""
+    keeps. A corpus spec such as ``polnear:dev`` (not a file) gives the articles of that split of an
+    annotated corpus. Bad input is an InputError naming file, line (a table's first data row is line
+    2) and field."""
+    from .corpora.polnear import iter_articles as polnear_articles, parse_spec
     from .io import iter_jsonl, read_text
 
     seen: dict[str, str] = {}
     for path in map(Path, paths):
         suffix = path.suffix.lower()
-        if suffix in (".jsonl", ".json"):
+        split = parse_spec(path) if not path.exists() else None
+        if split is not None:
+            rows = ((None, {"doc_id": doc_id, "text": text, **meta}) for doc_id, text, meta in polnear_articles(split))
+        elif suffix in (".jsonl", ".json"):
             rows: Iterable[tuple[int | None, dict[str, Any]]] = iter_jsonl(path)
         elif suffix in TABLE_SUFFIXES:
             rows = _table_rows(path)

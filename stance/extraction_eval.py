@@ -227,20 +227,49 @@ def evaluate_extraction(
     return metrics
 
 
-def evaluate_extraction_files(gold: str, pred: str, output_dir: str | None = None) -> dict[str, Any]:
+def read_gold(gold: str, *, annotators: str = "first") -> list[dict[str, Any]] | None:
+    """The gold attributions a corpus spec names (``polnear:dev``), else ``None`` (a file)."""
+    from .corpora.polnear import gold_statements, parse_spec
+
+    split = parse_spec(gold) if not Path(gold).exists() else None
+    return gold_statements(split, annotators=annotators) if split is not None else None  # type: ignore[arg-type]
+
+
+def align_to_gold_sets(gold: Sequence[Mapping[str, Any]], pred: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Predictions copied once per gold set of their article: with every annotator's file a gold set
+    (doc_id ``NAME@ANNOTATOR``), the statements of article ``NAME`` are scored against each."""
+    sets: dict[str, list[str]] = defaultdict(list)
+    for doc_id in dict.fromkeys(str(g["doc_id"]) for g in gold):
+        sets[doc_id.split("@", 1)[0]].append(doc_id)
+    return [{**p, "doc_id": doc_id} for p in pred for doc_id in sets.get(str(p["doc_id"]), [str(p["doc_id"])])]
+
+
+def evaluate_extraction_files(gold: str, pred: str, output_dir: str | None = None, *, annotators: str = "first",
+                              n_bootstrap: int = 1000, seed: int = 0) -> dict[str, Any]:
     """``stance evaluate --task extraction``: score ``pred`` against ``gold``; write
-    ``metrics.json`` into ``output_dir`` (atomically) when given."""
+    ``metrics.json`` into ``output_dir`` (atomically) when given.
+
+    ``gold`` is a JSONL file of statements (scored by :func:`evaluate_extraction`) or an annotated
+    corpus spec such as ``polnear:dev`` (scored by :func:`score_attributions`, with ``n_bootstrap``
+    and ``seed`` for the CIs; ``annotators="all"`` scores against every annotator's file)."""
+    corpus = read_gold(gold, annotators=annotators)
     if output_dir is not None:
-        check_output_dir(output_dir, inputs=[gold, pred])
+        check_output_dir(output_dir, inputs=[pred] if corpus is not None else [gold, pred])
         claim_run_dir(output_dir, "evaluate", ("metrics.json",), reuse=True, dry_run=True)
-    gold_rows = read_extraction_file(gold)
+    gold_rows = corpus if corpus is not None else read_extraction_file(gold)
     pred_rows = read_extraction_file(pred)
+    if corpus is not None and annotators == "all":
+        pred_rows = align_to_gold_sets(gold_rows, pred_rows)
     gold_docs = {str(r["doc_id"]) for r in gold_rows}
     stray = sorted({str(r["doc_id"]) for r in pred_rows} - gold_docs)
     if stray:
         log.warning("%d predicted doc_id(s) have no gold statements (their statements count as extra): %s",
                     len(stray), ", ".join(stray[:5]))
-    metrics = evaluate_extraction(gold_rows, pred_rows)
+    if corpus is not None:
+        metrics = score_attributions(gold_rows, pred_rows, n_bootstrap=n_bootstrap, seed=seed)
+        metrics["annotators"] = annotators
+    else:
+        metrics = evaluate_extraction(gold_rows, pred_rows)
     metrics["gold"] = str(gold)
     metrics["pred"] = str(pred)
     if output_dir is not None:
@@ -258,6 +287,8 @@ def _num(value: Any) -> str:
 
 def format_extraction_summary(metrics: Mapping[str, Any]) -> str:
     """A short plain-text table of the extraction metrics (what the CLI prints)."""
+    if metrics.get("scheme") == "attribution":
+        return format_attribution_summary(metrics)
     t = metrics.get("overlap_threshold", OVERLAP_THRESHOLD)
     head = f"{metrics.get('pred', 'predictions')} vs {metrics.get('gold', 'gold')}: " if "pred" in metrics else ""
     lines = [
@@ -281,4 +312,373 @@ def format_extraction_summary(metrics: Mapping[str, Any]) -> str:
             o = m["overlap"]
             lines.append(f"{kind:10s}{m['n_gold']:>6d}{m['n_pred']:>6d}{_num(o['precision']):>8s}{_num(o['recall']):>8s}"
                          f"{_num(o['f1']):>8s}{_num(m['exact']['f1']):>10s}{_num(m['speaker']['accuracy']):>9s}")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------- attribution benchmark
+# Scoring against a corpus of attribution spans (PolNeAR, PARC): source and cue as spans of the
+# article, content splits by quotation and by kind of cue, per-rule rows, bootstrap CIs over
+# articles. :func:`score_attributions` is pure: records in, a metrics dict out.
+_QUOTED_OF_KIND = {"direct": "full", "mixed": "partial", "indirect": "none", "reported": "none"}
+QUOTED = ("full", "partial", "none")
+# per-article counts behind every number (summed, then divided; the bootstrap resamples articles)
+_COUNTS = ("n_gold", "n_pred", "tp_gold", "tp_pred", "exact_gold", "exact_pred",
+           "source_ok", "source_n", "cue_ok", "cue_n")
+
+
+def _pieces(record: Mapping[str, Any], prefix: str) -> list[tuple[int, int]]:
+    frags = record.get(f"{prefix}_fragments")
+    if frags:
+        return [(int(a), int(b)) for a, b in frags]
+    start, end = record.get(f"{prefix}_start"), record.get(f"{prefix}_end")
+    if isinstance(start, int) and isinstance(end, int) and start < end:
+        return [(start, end)]
+    return []
+
+
+def spans_overlap(gold: Mapping[str, Any], pred: Mapping[str, Any], prefix: str) -> bool:
+    """Whether the ``prefix`` spans (``speaker``, ``cue``) of two records share a character."""
+    return any(a < d and c < b for a, b in _pieces(gold, prefix) for c, d in _pieces(pred, prefix))
+
+
+def quoted_of(record: Mapping[str, Any]) -> str:
+    """``full`` / ``partial`` / ``none``: the record's ``quoted`` field, else read from its ``kind``."""
+    value = record.get("quoted")
+    if value in QUOTED:
+        return str(value)
+    return _QUOTED_OF_KIND.get(str(record.get("kind")), "none")
+
+
+def cue_type_of(record: Mapping[str, Any]) -> str:
+    """``speech`` / ``internal``: the record's ``cue_type``, else sorted from its cue's words."""
+    from .cues import SPEECH, cue_type
+
+    value = record.get("cue_type")
+    return str(value) if value else (cue_type(record.get("cue")) or SPEECH)
+
+
+def nested_predictions(pred: Sequence[Mapping[str, Any]]) -> set[int]:
+    """Indices of predictions whose cue or content lies inside another prediction's content of the
+    same article (a corpus that gives each token one attribution at most has no such gold)."""
+    by_doc: dict[str, list[int]] = defaultdict(list)
+    for j, p in enumerate(pred):
+        by_doc[str(p["doc_id"])].append(j)
+    out = set()
+    for idx in by_doc.values():
+        for j in idx:
+            p = pred[j]
+            cue = p.get("cue_start")
+            for k in idx:
+                if k == j:
+                    continue
+                q = pred[k]
+                pieces = q.get("fragments") or [[q["start"], q["end"]]]
+                inside_cue = isinstance(cue, int) and any(a <= cue < b for a, b in pieces)
+                inside_content = q["start"] <= p["start"] and p["end"] <= q["end"] and (q["start"], q["end"]) != (
+                    p["start"], p["end"])
+                if inside_cue or inside_content:
+                    out.add(j)
+                    break
+    return out
+
+
+def merge_same_cue(records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Statements of one article that share a cue span as one attribution, the way PolNeAR and
+    PARC annotate them: '"A," he said. "B."' is one attribution with two content fragments, where
+    the extractor writes one statement per quote (the second carries the first's cue). The merged
+    record keeps the first statement's fields; its ``fragments`` are every piece of the merged
+    ones, its ``content`` those pieces at their offsets with spaces between (scoring reads only
+    the words inside fragments). Records without a cue span stay as they are."""
+    groups: dict[tuple[str, int, int], list[Mapping[str, Any]]] = {}
+    out: list[Any] = []
+    for r in records:
+        cue = (r.get("cue_start"), r.get("cue_end"))
+        if not all(isinstance(x, int) for x in cue):
+            out.append(dict(r))
+            continue
+        key = (str(r["doc_id"]), cue[0], cue[1])
+        if key not in groups:
+            groups[key] = []
+            out.append(key)
+        groups[key].append(r)
+    merged = []
+    for item in out:
+        if isinstance(item, dict):
+            merged.append(item)
+            continue
+        group = groups[item]
+        first = dict(group[0])
+        if len(group) > 1:
+            pieces = sorted({(int(a), int(b)) for r in group
+                             for a, b in (r.get("fragments") or [[r["start"], r["end"]]])})
+            start, end = pieces[0][0], max(b for _, b in pieces)
+            chars = [" "] * (end - start)
+            for r in group:
+                chars[r["start"] - start : r["end"] - start] = r["content"]
+            first.update(start=start, end=end, content="".join(chars), fragments=[list(f) for f in pieces],
+                         merged=[str(r["statement_id"]) for r in group])
+        merged.append(first)
+    return merged
+
+
+def _ratio(num: Any, den: Any) -> Any:
+    import numpy as np
+
+    num, den = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
+
+
+def _numbers(c: Mapping[str, Any]) -> dict[str, Any]:
+    """Metrics from summed counts (arrays: one value per bootstrap sample)."""
+    import numpy as np
+
+    out = {}
+    for name, tp_p, tp_g in (("overlap", "tp_pred", "tp_gold"), ("exact", "exact_pred", "exact_gold")):
+        p, r = _ratio(c[tp_p], c["n_pred"]), _ratio(c[tp_g], c["n_gold"])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            f = np.where(p + r > 0, 2 * p * r / np.where(p + r > 0, p + r, 1), 0.0)
+        f = np.where(np.isnan(p) | np.isnan(r), np.nan, f)
+        out[f"{name}_precision"], out[f"{name}_recall"], out[f"{name}_f1"] = p, r, f
+    out["source_accuracy"] = _ratio(c["source_ok"], c["source_n"])
+    out["cue_accuracy"] = _ratio(c["cue_ok"], c["cue_n"])
+    return out
+
+
+def _value(x: Any) -> float | None:
+    x = float(x)
+    return None if x != x else round(x, 4)
+
+
+class _Scorer:
+    """Counts per article for subsets of gold, predictions and matched pairs; bootstrap weights shared
+    by every subset, so that all CIs come from the same resampled article sets."""
+
+    def __init__(self, gold: Sequence[Mapping[str, Any]], pred: Sequence[Mapping[str, Any]], matches: list[Match],
+                 threshold: float, n_bootstrap: int, seed: int) -> None:
+        import numpy as np
+
+        self.gold, self.pred = gold, pred
+        self.docs = sorted({str(r["doc_id"]) for r in [*gold, *pred]})
+        index = {d: k for k, d in enumerate(self.docs)}
+        self.gold_doc = [index[str(g["doc_id"])] for g in gold]
+        self.pred_doc = [index[str(p["doc_id"])] for p in pred]
+        self.found = [m for m in matches if m.overlap >= threshold]
+        self.exact = [m for m in matches if m.exact]
+        self.source = {m.gold: spans_overlap(gold[m.gold], pred[m.pred], "speaker") for m in self.found}
+        self.cue = {m.gold: spans_overlap(gold[m.gold], pred[m.pred], "cue") for m in self.found}
+        rng = np.random.default_rng(seed)
+        n = len(self.docs)
+        self.weights = rng.multinomial(n, [1 / n] * n, size=n_bootstrap) if n and n_bootstrap > 0 else None
+
+    def block(self, gold_in: set[int], pred_in: set[int], *, pairs: str = "any") -> dict[str, Any]:
+        """Counts and metrics with CIs. Recall counts the gold of ``gold_in`` matched (by any
+        prediction, or with ``pairs="pred"`` by one of ``pred_in``); precision the predictions of
+        ``pred_in`` matched; source and cue accuracy are over the found pairs whose gold is in
+        ``gold_in`` (and prediction in ``pred_in`` with ``pairs="pred"``)."""
+        import numpy as np
+
+        counts = np.zeros((len(self.docs), len(_COUNTS)))
+        col = {name: k for k, name in enumerate(_COUNTS)}
+        for i in gold_in:
+            counts[self.gold_doc[i], col["n_gold"]] += 1
+        for j in pred_in:
+            counts[self.pred_doc[j], col["n_pred"]] += 1
+
+        def gold_side(m: Match) -> bool:
+            return m.gold in gold_in and (pairs != "pred" or m.pred in pred_in)
+
+        for m in self.found:
+            d = self.gold_doc[m.gold]
+            if m.pred in pred_in:
+                counts[d, col["tp_pred"]] += 1
+            if gold_side(m):
+                counts[d, col["tp_gold"]] += 1
+                g = self.gold[m.gold]
+                if _pieces(g, "speaker"):
+                    counts[d, col["source_n"]] += 1
+                    counts[d, col["source_ok"]] += self.source[m.gold]
+                if _pieces(g, "cue"):
+                    counts[d, col["cue_n"]] += 1
+                    counts[d, col["cue_ok"]] += self.cue[m.gold]
+        for m in self.exact:
+            d = self.gold_doc[m.gold]
+            counts[d, col["exact_pred"]] += m.pred in pred_in
+            counts[d, col["exact_gold"]] += gold_side(m)
+        total = counts.sum(axis=0)
+        point = _numbers({name: total[k] for name, k in col.items()})
+        out: dict[str, Any] = {name: int(total[col[name]]) for name in ("n_gold", "n_pred")}
+        out["found"] = int(total[col["tp_gold"]])
+        samples = None
+        if self.weights is not None:
+            boot = self.weights @ counts
+            samples = _numbers({name: boot[:, k] for name, k in col.items()})
+        for name, value in point.items():
+            entry: dict[str, Any] = {"value": _value(value)}
+            if samples is not None:
+                s = samples[name][~np.isnan(samples[name])]
+                entry["ci95"] = [round(float(np.percentile(s, 2.5)), 4), round(float(np.percentile(s, 97.5)), 4)] \
+                    if len(s) else None
+            out[name] = entry
+        out["source_n"] = int(total[col["source_n"]])
+        out["cue_n"] = int(total[col["cue_n"]])
+        return out
+
+
+def score_attributions(
+    gold: Sequence[Mapping[str, Any]],
+    pred: Sequence[Mapping[str, Any]],
+    *,
+    threshold: float = OVERLAP_THRESHOLD,
+    n_bootstrap: int = 1000,
+    seed: int = 0,
+    one_per_cue: bool = True,
+) -> dict[str, Any]:
+    """Attribution metrics of predicted statements against gold attributions (pure).
+
+    Both are lists of statement records with ``doc_id``, ``start``, ``end``, ``content``
+    (optional ``fragments``), and the source and cue as spans (``speaker_start`` /
+    ``speaker_end``, ``cue_start`` / ``cue_end``, optional ``*_fragments``). Within each article
+    gold and predictions are matched one to one by content token overlap (:func:`match_statements`).
+
+    - ``content`` precision / recall / F1 at token Jaccard >= ``threshold`` (``overlap_*``) and
+      exact span (``exact_*``);
+    - ``source_accuracy``: share of found pairs (Jaccard >= ``threshold``) whose predicted speaker
+      span overlaps the gold source span (the source as written: "he", not whom it means); gold
+      without a source (an attribution with no source in the text) is left out of it and counted in
+      ``gold_without_source``; ``cue_accuracy`` likewise for the cue span;
+    - the same ``by_quoted`` (gold ``quoted``, predictions by their ``quoted`` or ``kind``:
+      direct = full, mixed = partial, indirect = none) and ``by_cue_type`` (speech / internal, see
+      :mod:`stance.cues`), recall over the gold of a group, precision over the predictions of it;
+    - ``per_rule``: for the predictions of each ``rule``, precision, and recall = gold found by
+      that rule / all gold (the rules' recalls add up to the total), source and cue accuracy;
+    - ``nested``: predictions whose cue or content lies inside another prediction's content are
+      scored like the others (above) and, in ``excluded``, the content scores without them;
+    - every value with a bootstrap 95% CI over articles (``n_bootstrap`` resamples of the articles,
+      ``seed``).
+
+    With ``one_per_cue`` (the default), predicted statements of an article that share a cue span
+    are scored as one attribution (:func:`merge_same_cue`), as the corpus annotates a quote
+    continued after its attribution; ``n_pred_statements`` counts them before the merge.
+    """
+    n_statements = len(pred)
+    if one_per_cue:
+        pred = merge_same_cue(pred)
+    matches = match_statements(gold, pred)
+    scorer = _Scorer(gold, pred, matches, threshold, n_bootstrap, seed)
+    all_gold, all_pred = set(range(len(gold))), set(range(len(pred)))
+    metrics: dict[str, Any] = {"task": "extraction", "scheme": "attribution", "overlap_threshold": threshold,
+                               "n_docs": len(scorer.docs), "n_bootstrap": n_bootstrap, "seed": seed,
+                               "one_per_cue": one_per_cue, "n_pred_statements": n_statements}
+    metrics["overall"] = scorer.block(all_gold, all_pred)
+    metrics["by_quoted"] = {
+        q: scorer.block({i for i, g in enumerate(gold) if quoted_of(g) == q},
+                        {j for j, p in enumerate(pred) if quoted_of(p) == q})
+        for q in QUOTED
+    }
+    from .cues import CUE_TYPES
+
+    metrics["by_cue_type"] = {
+        t: scorer.block({i for i, g in enumerate(gold) if cue_type_of(g) == t},
+                        {j for j, p in enumerate(pred) if cue_type_of(p) == t})
+        for t in CUE_TYPES
+    }
+    rules = sorted({str(p.get("rule")) for p in pred})
+    metrics["per_rule"] = {
+        rule: scorer.block(all_gold, {j for j, p in enumerate(pred) if str(p.get("rule")) == rule}, pairs="pred")
+        for rule in rules
+    }
+    for row in metrics["per_rule"].values():
+        row["n_gold"] = None  # recall's denominator is every gold statement, not the rule's own
+    no_source = [i for i, g in enumerate(gold) if not _pieces(g, "speaker")]
+    found_gold = {m.gold for m in scorer.found}
+    metrics["gold_without_source"] = {
+        "n": len(no_source), "found": sum(i in found_gold for i in no_source),
+        "handling": "scored for content; left out of source accuracy",
+    }
+    metrics["resolved_entity"] = {
+        "accuracy": None,
+        "note": "the gold names the source as written only (no coreference to an entity); not scored",
+    }
+    nested = nested_predictions(pred)
+    kept = [p for j, p in enumerate(pred) if j not in nested]
+    metrics["nested"] = {"n": len(nested), "scored": {k: metrics["overall"][k] for k in
+                                                       ("overlap_precision", "overlap_recall", "overlap_f1")}}
+    if nested:
+        without = _Scorer(gold, kept, match_statements(gold, kept), threshold, 0, seed)
+        block = without.block(all_gold, set(range(len(kept))))
+        metrics["nested"]["excluded"] = {k: block[k] for k in ("overlap_precision", "overlap_recall", "overlap_f1")}
+    else:
+        metrics["nested"]["excluded"] = metrics["nested"]["scored"]
+    found = {m.gold: m for m in scorer.found}
+    hit = {m.pred for m in scorer.found}
+    metrics["missed"] = [list(statement_key(g)) for i, g in enumerate(gold) if i not in found]
+    metrics["extra"] = [list(statement_key(p)) for j, p in enumerate(pred) if j not in hit]
+    metrics["pairs"] = [
+        {"gold": list(statement_key(gold[m.gold])), "pred": list(statement_key(pred[m.pred])),
+         "overlap": round(m.overlap, 4), "exact": m.exact,
+         "source": scorer.source.get(m.gold) if m.overlap >= threshold else None,
+         "cue": scorer.cue.get(m.gold) if m.overlap >= threshold else None, "rule": pred[m.pred].get("rule")}
+        for m in matches
+    ]
+    return metrics
+
+
+def _ci(entry: Mapping[str, Any]) -> str:
+    value = _num(entry.get("value"))
+    ci = entry.get("ci95")
+    return f"{value} [{_num(ci[0])}, {_num(ci[1])}]" if ci else value
+
+
+def format_attribution_summary(metrics: Mapping[str, Any]) -> str:
+    """Plain-text tables of :func:`score_attributions` metrics (what the CLI prints)."""
+    t = metrics.get("overlap_threshold", OVERLAP_THRESHOLD)
+    o = metrics["overall"]
+    head = f"{metrics.get('pred', 'predictions')} vs {metrics.get('gold', 'gold')}: " if "pred" in metrics else ""
+    lines = [
+        f"{head}{metrics['n_docs']} articles, {o['n_gold']} gold, {o['n_pred']} predicted attributions"
+        + (f" ({metrics['n_pred_statements']} statements; those sharing a cue are one attribution)"
+           if metrics.get("one_per_cue") else "") + "; "
+        f"{o['found']} found (token Jaccard >= {t}); 95% CIs: bootstrap over articles",
+        "",
+        f"{'content':16s}{'precision':>24s}{'recall':>24s}{'f1':>24s}",
+    ]
+    for name, label in (("overlap", f"Jaccard >= {t}"), ("exact", "exact span")):
+        lines.append(f"{label:16s}" + "".join(f"{_ci(o[f'{name}_{m}']):>24s}" for m in ("precision", "recall", "f1")))
+    lines.append(f"source accuracy {_ci(o['source_accuracy'])} (n={o['source_n']}; span overlap, the source as "
+                 f"written)")
+    lines.append(f"cue accuracy    {_ci(o['cue_accuracy'])} (n={o['cue_n']})")
+    ns = metrics.get("gold_without_source", {})
+    lines.append(f"gold without a source: {ns.get('n', 0)} ({ns.get('found', 0)} found): {ns.get('handling', '')}")
+    nested = metrics.get("nested", {})
+    if nested:
+        ex = nested["excluded"]
+        lines.append(f"nested predictions: {nested['n']}; F1 scored with them {_num(nested['scored']['overlap_f1']['value'])}, "
+                     f"without them {_num(ex['overlap_f1']['value'])}")
+    lines.append(f"resolved entity: {metrics.get('resolved_entity', {}).get('note', '-')}")
+
+    def table(title: str, rows: Mapping[str, Any]) -> None:
+        lines.append("")
+        lines.append(f"{title:14s}{'gold':>6s}{'pred':>6s}{'P':>8s}{'R':>8s}{'F1':>8s}{'exact F1':>10s}"
+                     f"{'source':>8s}{'cue':>8s}  F1 95% CI")
+        for key, m in rows.items():
+            lines.append(
+                f"{key:14s}{m['n_gold']:>6d}{m['n_pred']:>6d}{_num(m['overlap_precision']['value']):>8s}"
+                f"{_num(m['overlap_recall']['value']):>8s}{_num(m['overlap_f1']['value']):>8s}"
+                f"{_num(m['exact_f1']['value']):>10s}{_num(m['source_accuracy']['value']):>8s}"
+                f"{_num(m['cue_accuracy']['value']):>8s}  "
+                + (f"[{_num(m['overlap_f1']['ci95'][0])}, {_num(m['overlap_f1']['ci95'][1])}]"
+                   if m["overlap_f1"].get("ci95") else "-"))
+
+    table("quoted", metrics["by_quoted"])
+    table("cue type", metrics["by_cue_type"])
+    if metrics.get("per_rule"):
+        lines.append("")
+        lines.append(f"{'rule':24s}{'pred':>6s}{'P':>8s}{'R':>8s}{'source':>8s}{'cue':>8s}  P 95% CI")
+        for rule, m in metrics["per_rule"].items():
+            ci = m["overlap_precision"].get("ci95")
+            lines.append(f"{rule:24s}{m['n_pred']:>6d}{_num(m['overlap_precision']['value']):>8s}"
+                         f"{_num(m['overlap_recall']['value']):>8s}{_num(m['source_accuracy']['value']):>8s}"
+                         f"{_num(m['cue_accuracy']['value']):>8s}  " + (f"[{_num(ci[0])}, {_num(ci[1])}]" if ci else "-"))
+        lines.append("(per rule: R = gold found by the rule / all gold; the rules' recalls add up to the total)")
     return "\n".join(lines)

@@ -278,6 +278,12 @@ class PartyConfig:
             return None
         return self._people.get(" ".join(_name_key(name)))
 
+    def speaker_party(self, name: str | None, description: str | None = None) -> str | None:
+        """The party of a speaker: of the person ``name`` is (by full name), else the party its
+        words name, else the party the words that ``description`` holds name ("a spokesman for the
+        Kremlin"); ``None`` when none."""
+        return self.person_party(name) or self.party_of(name) or self.party_of(description)
+
     def display_name(self, code: str | None) -> str | None:
         return self.parties[code].name if code in self.parties else None
 

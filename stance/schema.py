@@ -18,7 +18,9 @@ stance             str          the label (gold or predicted); the field name is
 scores             dict         predictions only: label -> probability
 =================  ===========  ===============================================================
 
-Extraction adds (see :mod:`stance.extraction`): ``kind``, ``content``, ``start``, ``end``,
+Extraction adds (see :mod:`stance.extraction`): ``kind``, ``cue_type`` (``speech``, or
+``internal`` for a belief, wish or feeling: "believes", "wants", "fears"; see :mod:`stance.cues`),
+``rule`` (the name of the pattern that found it), ``content``, ``start``, ``end``,
 ``fragments``, ``speaker``, ``speaker_start``, ``speaker_end``, ``cue``, ``cue_start``,
 ``cue_end``, ``speaker_canonical``, ``speaker_party``, ``target_party``. Any other field is kept
 as metadata and written back unchanged.

@@ -218,6 +218,36 @@ CASES = [
     pytest.param("Citing two people familiar with the matter, Reuters reported that the merger talks had collapsed.",
                  [("indirect", "two people familiar with the matter", "that the merger talks had collapsed")],
                  id="citing"),
+    # ---- attributions as PolNeAR annotates them: positions, intentions, evidence, asides
+    pytest.param("Senator Ruth Adams endorsed the governor on Tuesday.",
+                 [("indirect", "Senator Ruth Adams", "the governor")], id="endorsed-object"),
+    pytest.param("Many farmers want to keep the subsidy.",
+                 [("indirect", "Many farmers", "to keep the subsidy")], id="want-infinitive"),
+    pytest.param("A new Gallup poll found that most voters distrust both candidates.",
+                 [("indirect", "A new Gallup poll", "that most voters distrust both candidates")], id="poll-found"),
+    pytest.param("The mayor said the budget was balanced, though she did not release the figures.",
+                 [("indirect", "The mayor", "the budget was balanced")], id="writer-aside-left-out"),
+    pytest.param("As the senator told reporters, the bill has no chance in the House.",
+                 [("indirect", "the senator", "the bill has no chance in the House")], id="as-he-told"),
+    pytest.param("Party leaders fretted that the convention would split the party.",
+                 [("indirect", "Party leaders", "that the convention would split the party")], id="verb-outside-the-lists"),
+    pytest.param("She voted for the bill.", [("indirect", "She", "for the bill")], id="voted-for"),
+    pytest.param("The court denied class-action status to female employees of the retailer.",
+                 [("indirect", "The court", "class-action status to female employees of the retailer")],
+                 id="object-with-the-rest-of-its-verb-phrase"),
+    pytest.param("The senator said that taxes would rise, and that the deficit would grow.",
+                 [("indirect", "The senator", "that taxes would rise, and that the deficit would grow")],
+                 id="two-that-clauses"),
+    pytest.param("Democrats are confident that they will win the Senate.",
+                 [("indirect", "Democrats", "that they will win the Senate")], id="copula-adjective-clause"),
+    pytest.param("The super PAC supporting Jeb Bush spent millions.",
+                 [("indirect", "The super PAC", "Jeb Bush")], id="participle-of-a-group"),
+    pytest.param("Establishment Republicans held back, fearing that the party could lose its hold on Congress.",
+                 [("indirect", "Establishment Republicans", "that the party could lose its hold on Congress")],
+                 id="fearing-participle"),
+    pytest.param("''We will win,'' the senator said. ''They cannot stop us.''",
+                 [("direct", "the senator", "''We will win,''"), ("direct", "the senator", "''They cannot stop us.''")],
+                 id="two-apostrophe-marks"),
     pytest.param("The report was published by Amnesty International, which said that prisoners had been abused.",
                  [("indirect", "Amnesty International", "that prisoners had been abused")], id="relative-which"),
     pytest.param("Xi told Biden that the planet was “big enough for both countries,” according to state media.",
@@ -285,8 +315,15 @@ CASES = [
                  [("direct", "Neil Bush", "“Yeah, he would say yeah.”")], id="a-question-is-no-attribution"),
     pytest.param("Why We Wrote This Is a nationalist simply the opposite of a globalist?", [],
                  id="a-heading-run-into-the-text"),
-    pytest.param("Netanyahu Rejects Calls for Ceasefire as Pressure Mounts\n\nThe talks resume on Monday.", [],
-                 id="title-case-headline"),
+    pytest.param("Netanyahu Rejects Calls for Ceasefire as Pressure Mounts\n\nThe talks resume on Monday.",
+                 [("indirect", "Netanyahu", "Calls for Ceasefire as Pressure Mounts")], id="title-case-headline"),
+    pytest.param("Graham: Trump's Rhetoric Destroying GOP's Chance\n\nThe senator spoke on Sunday.",
+                 [("indirect", "Graham", "Trump's Rhetoric Destroying GOP's Chance")], id="title-line-name-colon"),
+    pytest.param("John Kerry Holds Talks with Vladimir Putin in Russia\n\nThe two met in Sochi.", [],
+                 id="title-line-without-a-cue"),
+    pytest.param("One offered to shelter the staff at a nearby compound, Bob said, while others refused to help.",
+                 [("indirect", "Bob", "One offered to shelter the staff at a nearby compound, Bob said, while others "
+                                      "refused to help")], id="fronted-content-goes-on-after-the-cue"),
     pytest.param("The spokesman did not say when the talks would resume.", [], id="negated"),
     pytest.param("The president will announce the decision on Friday.", [], id="modal"),
     pytest.param("The river rose two meters overnight. Roads were closed across the valley.", [], id="no-quotes"),
@@ -564,6 +601,24 @@ def test_seesaw_articles_keep_every_offset_invariant(nlp):
     assert {r["kind"] for r in records} == {"direct", "mixed", "indirect"}
     for doc_id, text in texts.items():
         check_offsets(text, [r for r in records if r["doc_id"] == doc_id])
+
+
+def test_every_statement_names_a_registered_rule(nlp):
+    """Each record's ``rule`` is a name in the registry (stance/data/extraction_rules.tsv), over every
+    passage above and the seed article; and kinds and cue types keep their values."""
+    from stance.extraction import RULES
+
+    texts = [p.values[0] for p in CASES] + [(SEED / "kerry_putin_sochi.txt").read_text(encoding="utf-8")]
+    records = [r for text in texts for r in extract_statements(text, nlp=nlp)]
+    assert records and {r["rule"] for r in records} <= set(RULES)
+    assert {r["kind"] for r in records} <= {"direct", "mixed", "indirect"}
+    assert {r["cue_type"] for r in records} <= {"speech", "internal"}
+
+
+def test_internal_states_are_marked_apart_from_speech(nlp):
+    text = "Most economists believe that the recession is over. The minister said that the recession is over."
+    records = extract_statements(text, nlp=nlp)
+    assert [(r["cue"], r["cue_type"]) for r in records] == [("believe", "internal"), ("said", "speech")]
 
 
 # ---------------------------------------------------------------------- the seed article

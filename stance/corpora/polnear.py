@@ -211,3 +211,46 @@ CORPORA = [
            source="https://github.com/networkdynamics/PolNeAR (commit c3eee83)",
            license="no license stated; published for research, cite the paper"),
 ]
+
+
+# ---------------------------------------------------------------------- specs: ``polnear:dev``
+_SPEC = re.compile(r"^polnear:(\w+)$")
+
+
+def parse_spec(spec: str | Path) -> str | None:
+    """The split a spec such as ``polnear:dev`` names, else ``None`` (a file path). An unknown
+    split is a StanceError."""
+    m = _SPEC.match(str(spec))
+    if m is None:
+        return None
+    if m.group(1) not in SPLITS:
+        raise StanceError(f"unknown PolNeAR split in {spec!r}; the data folder has {', '.join(SPLITS)}")
+    return m.group(1)
+
+
+def default_root() -> Path:
+    """The ``polnear`` folder of the corpus data folder ($STANCE_DATA_DIR, see stance.paths)."""
+    return corpus_dir(NAME)
+
+
+def gold_id(article: PolnearArticle, annotators: str) -> str:
+    """The doc_id a gold set is scored under: the article's, or with ``annotators="all"`` the
+    annotation file's (``NAME@ANNOTATOR``), each file a gold set of its own."""
+    return article.doc_id if annotators == "first" else f"{article.doc_id}@{article.annotator}"
+
+
+def gold_statements(split: str, root: str | Path | None = None, *,
+                    annotators: Literal["first", "all"] = "first") -> list[dict[str, Any]]:
+    """Every gold attribution of a split as statement records (``doc_id`` as :func:`gold_id`)."""
+    out = []
+    for article in iter_polnear(split, root if root is not None else default_root(), annotators=annotators):
+        doc_id = gold_id(article, annotators)
+        out.extend({**s, "doc_id": doc_id} for s in article.statements)
+    return out
+
+
+def iter_articles(split: str, root: str | Path | None = None) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """``(doc_id, text, metadata)`` of every article of a split, as ``stance extract`` reads articles."""
+    for article in iter_polnear(split, root if root is not None else default_root()):
+        record = article.as_article()
+        yield article.doc_id, record.pop("text"), {k: v for k, v in record.items() if k != "doc_id" and v}
