@@ -171,8 +171,10 @@ class _Run:
 
 
 def _runs(tags: Sequence[str], max_gap: int) -> list[_Run]:
-    """Group BIO tags into per-role runs; an I run after a gap continues the role's last run when the gap
-    is at most ``max_gap`` tokens and holds no B of the same role (a new fragment), else starts a run."""
+    """Group BIO tags into per-role runs. An I-CONTENT run after a gap continues the last content when the
+    gap is at most ``max_gap`` tokens (a new fragment); any other I without a run to continue starts one
+    (sources and cues are one piece: a stray I-SOURCE glued to the last source across words made wrong
+    speakers on the held-out month)."""
     runs: list[_Run] = []
     last: dict[str, tuple[_Run, int]] = {}  # role -> (its open run, index of its last token)
     prev = "O"
@@ -186,7 +188,7 @@ def _runs(tags: Sequence[str], max_gap: int) -> list[_Run]:
             run = open_run[0]
             run.tokens.append(i)
             run.pieces[-1].append(i)
-        elif bio == "I" and open_run is not None and i - open_run[1] - 1 <= max_gap:
+        elif bio == "I" and role == "CONTENT" and open_run is not None and i - open_run[1] - 1 <= max_gap:
             run = open_run[0]
             run.tokens.append(i)
             run.pieces.append([i])

@@ -277,7 +277,7 @@ def run_attribution_training(config: AttributionConfig, output_dir: str | Path |
         window = WindowSpec(config.model.max_length, config.model.stride)
         clf = AttributionModel.from_pretrained(config.model.name_or_path, window=window, precision="fp32")
         clf.decoding = DecodeSpec(**dataclasses.asdict(config.decoding))
-        clf.name = f"attribution-model:{Path(str(config.model.name_or_path)).name}"
+        clf.name = "attribution-model"  # what each statement's `rule` says; the encoder is in the model's config
         train_window = WindowSpec(window.max_length, config.model.train_stride or window.stride)
         rows = [w for a in splits["train"] for w in article_windows(clf.tokenizer, a.text, train_window, a.statements)]
         log.info("%d training windows of <= %d tokens (stride %d)", len(rows), window.max_length, train_window.stride)
