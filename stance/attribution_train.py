@@ -18,6 +18,7 @@ import datetime as dt
 import logging
 import math
 import random
+import re
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -90,12 +91,13 @@ class AttributionConfig:
 
 
 def is_attribution_config(path: str | Path) -> bool:
-    """Whether a YAML config asks for ``task: attribution``."""
+    """Whether a YAML config asks for ``task: attribution`` (a top-level line; the file is not parsed here,
+    so that a bad file gets the stance config loader's own error)."""
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
+        text = Path(path).read_bytes()[:1_000_000].decode("utf-8", errors="replace")
+    except OSError:
         return False
-    return isinstance(data, dict) and data.get("task") == "attribution"
+    return re.search(r"^task:[ \t]*[\"']?attribution[\"']?[ \t]*(#.*)?$", text, re.MULTILINE) is not None
 
 
 def _set(obj: Any, key: str, value: Any, where: str) -> None:
