@@ -247,6 +247,22 @@ def test_a_model_statement_gets_its_party_from_the_speakers_words(us_russia_part
     assert "speaker_party" in out[0] and "target_party" in out[0]
 
 
+def test_the_seed_stays_14_of_14_with_every_party_right_with_a_model_beside_the_rules(tiny_attribution, tmp_path):
+    from conftest import SEED_ARTICLE, SEED_GOLD
+
+    from stance.attribution_combine import extract_files_combined
+    from stance.extraction_eval import evaluate_extraction_files
+
+    pred = tmp_path / "seed.jsonl"
+    parties = Path(__file__).resolve().parent.parent / "configs" / "parties" / "us_russia.yaml"
+    extract_files_combined([str(SEED_ARTICLE)], str(pred), str(tiny_attribution), parties=str(parties))
+    metrics = evaluate_extraction_files(str(SEED_GOLD), str(pred))
+    assert metrics["found"] == 14 and metrics["speaker_party"]["accuracy"] == 1.0
+    assert metrics["target_party"]["accuracy"] == 1.0
+    rows = [json.loads(line) for line in pred.read_text(encoding="utf-8").splitlines()]
+    assert {r["rule"] for r in rows} <= {"rules", "attribution-model"}
+
+
 @pytest.fixture
 def us_russia_parties():
     from stance.parties import PartyConfig
