@@ -263,6 +263,24 @@ def test_the_seed_stays_14_of_14_with_every_party_right_with_a_model_beside_the_
     assert {r["rule"] for r in rows} <= {"rules", "attribution-model"}
 
 
+def test_stance_run_with_an_attribution_model_classifies_the_combined_statements(tiny_attribution, tiny_encoder,
+                                                                                 tmp_path):
+    from conftest import SEED_ARTICLE
+
+    from stance.model import StanceClassifier
+    from stance.pipeline import run_pipeline
+
+    model = StanceClassifier.from_pretrained(tiny_encoder, labels=["negative", "neutral", "positive"], max_length=64)
+    model.save_pretrained(tmp_path / "stance-model")
+    parties = Path(__file__).resolve().parent.parent / "configs" / "parties" / "us_russia.yaml"
+    out = tmp_path / "run"
+    run_pipeline([SEED_ARTICLE], model=str(tmp_path / "stance-model"), parties=str(parties), output_dir=out,
+                 attribution_model=str(tiny_attribution))
+    rows = [json.loads(line) for line in (out / "statements.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert sum(r["rule"] == "rules" for r in rows) == 14 and all("stance" in r for r in rows)
+    assert json.loads((out / "run.json").read_text(encoding="utf-8"))["options"]["attribution_model"]
+
+
 @pytest.fixture
 def us_russia_parties():
     from stance.parties import PartyConfig
