@@ -34,6 +34,12 @@ def _quantize(args: argparse.Namespace) -> str | None:
     return "int8" if args.int8 else "bf16" if args.bf16 else "auto" if args.fast else None
 
 
+def _add_attribution_model(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--attribution-model", metavar="DIR",
+                   help="a learned attribution model (a run's model/, `stance train configs/attribution.yaml`) "
+                        "combined with the rules; without it, rules alone")
+
+
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
     p.add_argument("--quiet", action="store_true", help="only warnings and errors")
@@ -41,9 +47,17 @@ def _add_common(p: argparse.ArgumentParser) -> None:
 
 # --------------------------------------------------------------------------- handlers
 def cmd_train(args: argparse.Namespace) -> int:
+    from .attribution_train import is_attribution_config
     from .config import load_config
     from .train import run_training
 
+    if is_attribution_config(args.config):  # `task: attribution`: the attribution model (stance.attribution_train)
+        from .attribution_train import load_attribution_config, run_attribution_training
+
+        result = run_attribution_training(load_attribution_config(args.config, args.set), output_dir=args.output,
+                                          overwrite=args.overwrite, resume=args.resume)
+        print(result["table"])
+        return 0
     config = load_config(args.config, overrides=args.set)
     metrics = run_training(config, output_dir=args.output, overwrite=args.overwrite, resume=args.resume)
     print(metrics["table"])
@@ -106,6 +120,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
+    if args.attribution_model:
+        from .attribution_combine import extract_files_combined
+
+        extract_files_combined(args.articles, args.output, args.attribution_model, parties=args.parties,
+                               strategy=args.combine)
+        return 0
     from .extraction import extract_files
 
     extract_files(args.articles, args.output, parties=args.parties)
@@ -126,6 +146,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         quantize=_quantize(args),
         int8_recheck=args.int8_recheck,
+        attribution_model=args.attribution_model,
     )
     return 0
 
@@ -270,6 +291,10 @@ def build_parser() -> argparse.ArgumentParser:
                                                    "polnear:train (the articles of an annotated corpus)")
     p.add_argument("--output", required=True, help="statements JSONL")
     p.add_argument("--parties", help=f"party gazetteer YAML, or a packaged one by name: {parties}")
+    _add_attribution_model(p)
+    p.add_argument("--combine", choices=["union", "model", "model_first"], default="union",
+                   help="with --attribution-model: how rules and model are combined (default %(default)s: every "
+                        "rule statement, and the model's where no rule statement overlaps; stance.attribution_combine)")
     _add_common(p)
     p.set_defaults(func=cmd_extract)
 
@@ -283,6 +308,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true")
     p.add_argument("--shard", help="i/n: process only shard i of n (array jobs)")
     p.add_argument("--batch-size", type=int, default=64)
+    _add_attribution_model(p)
     _add_precision(p)
     _add_common(p)
     p.set_defaults(func=cmd_run)

@@ -172,34 +172,53 @@ def run_pipeline(
     int8_recheck: float = INT8_RECHECK_MARGIN,
     chunk_articles: int = CHUNK_ARTICLES,
     label_field: str = "stance",
+    attribution_model: str | None = None,
 ) -> dict[str, Any]:
-    """``stance run``: extract, map parties, classify, and write statements, tables and a report."""
+    """``stance run``: extract, map parties, classify, and write statements, tables and a report.
+    ``attribution_model``: a learned attribution model folder, combined with the rules
+    (:mod:`stance.attribution_combine`); without it, rules alone."""
     from .extraction import iter_articles
     from .model import StanceClassifier
     from .parties import load_parties
     from .schema import read_statements
 
     check_batch_size(batch_size)
-    inputs = [*map(str, articles), str(model), *([parties] if parties else []), *([gold] if gold else [])]
+    inputs = [*map(str, articles), str(model), *([parties] if parties else []), *([gold] if gold else []),
+              *([str(attribution_model)] if attribution_model else [])]
     out = check_output_dir(output_dir, inputs=[i for i in inputs if Path(i).exists()])
     shard_i, shard_n = parse_shard(shard)
     with read_once(articles) as article_files:
         # bad input fails here, before the output folder is touched: parties, model, gold, every article
         party_config = load_parties(parties)
         clf = StanceClassifier.from_pretrained(model, quantize=quantize, int8_recheck=int8_recheck)
+        finder = None
+        if attribution_model is not None:
+            from .attribution import AttributionModel
+
+            finder = AttributionModel.from_pretrained(attribution_model)
         if gold is not None:
             read_statements(gold, label_field=label_field, require_label=True)
         n_total = sum(1 for _ in iter_articles(article_files))
         options = {"quantize": quantize, "int8_recheck": int8_recheck if quantize == "int8" else None,
                    "batch_size": batch_size, "chunk_articles": chunk_articles, "label_field": label_field,
                    "articles": [str(a) for a in articles]}
+        if attribution_model is not None:  # a run with another attribution model is another run
+            options["attribution_model"] = _folder_digest(attribution_model)
         key = _run_key(article_files, model, parties, options)
         _claim(out, key, overwrite=overwrite)
         write_json(out / "run.json", {"key": key, "articles": [str(a) for a in articles], "model": str(model),
                                       "parties": parties, "options": options})
         return _process(article_files, out, n_total=n_total, clf=clf, party_config=party_config, gold=gold,
                         shard=(shard_i, shard_n), batch_size=batch_size, chunk_articles=chunk_articles,
-                        label_field=label_field)
+                        label_field=label_field, finder=finder)
+
+
+def _folder_digest(path: str | Path) -> str:
+    h = hashlib.sha256()
+    for item in sorted(p for p in Path(path).rglob("*") if p.is_file()):
+        h.update(f"{item.relative_to(path).as_posix()}\0".encode())
+        hash_file(item, h)
+    return h.hexdigest()[:16]
 
 
 def check_batch_size(batch_size: Any) -> None:
@@ -241,6 +260,7 @@ def _process(
     batch_size: int,
     chunk_articles: int,
     label_field: str,
+    finder: Any = None,
 ) -> dict[str, Any]:
     from tqdm.auto import tqdm
 
@@ -269,7 +289,13 @@ def _process(
             continue  # written by an earlier, interrupted run
         for stale in parts.glob(f".{part.name}.*.tmp"):  # left by a run killed while writing this part
             stale.unlink(missing_ok=True)
-        statements = [classification_input(s, party_config) for s in extract_many(chunk, nlp=nlp, parties=party_config)]
+        if finder is not None:
+            from .attribution_combine import extract_many_combined
+
+            found = extract_many_combined(chunk, finder, nlp=nlp, parties=party_config)
+        else:
+            found = extract_many(chunk, nlp=nlp, parties=party_config)
+        statements = [classification_input(s, party_config) for s in found]
         if statements:
             statements = clf.predict_records(statements, label_field=label_field, batch_size=batch_size)
         write_jsonl(part, statements)
