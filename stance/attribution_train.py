@@ -151,7 +151,7 @@ def split_heldout(articles: list[Any], days: int) -> tuple[list[Any], list[Any]]
 
 def load_polnear_splits(config: AttributionConfig) -> dict[str, list[Any]]:
     from .corpora.polnear import load_polnear
-    from .datasets import data_dir
+    from .paths import data_dir
 
     root = data_dir(config.data.dir) / "polnear"
     train_all = load_polnear("train", root, annotators=config.data.annotators)  # type: ignore[arg-type]

@@ -188,6 +188,44 @@ def test_the_package_has_no_import_cycle_and_no_forbidden_import():
     assert not problems, "\n".join(problems)
 
 
+def unresolved_imports(package: Path) -> list[str]:
+    """Imports of the package's own modules that name no module of it (``from .gone import x``), with file
+    and line: an import inside a function fails only when that function runs."""
+    package = Path(package)
+    modules = package_modules(package)
+    top = package.name
+    problems = []
+    for name, path in modules.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").split(".")[0] == top):
+                if node.level:
+                    base = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+                    base = base[: len(base) - (node.level - 1)]
+                    stem = ".".join([*base, *([node.module] if node.module else [])])
+                else:
+                    stem = node.module or ""
+                if stem not in modules:
+                    problems.append(f"{path.relative_to(package.parent)}:{node.lineno}: no module {stem}")
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.name.split(".")[0] == top and alias.name not in modules:
+                        problems.append(f"{path.relative_to(package.parent)}:{node.lineno}: no module {alias.name}")
+    return problems
+
+
+def test_every_import_of_the_package_names_a_module_that_exists():
+    assert unresolved_imports(PACKAGE) == []
+
+
+def test_an_import_of_a_removed_module_inside_a_function_is_reported(tmp_path):
+    pkg = tmp_path / "toy"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "paths.py").write_text("def data_dir():\n    return '.'\n")
+    (pkg / "train.py").write_text("def load():\n    from .datasets import data_dir\n    return data_dir()\n")
+    assert unresolved_imports(pkg) == ["toy/train.py:2: no module toy.datasets"]
+
+
 def test_the_graph_sees_lazy_and_relative_imports_of_the_package():
     graph = import_graph(PACKAGE)
     assert "stance.report" in graph["stance.pipeline"]  # `from .report import write_run_report` inside _process
