@@ -127,7 +127,7 @@ def extract_many_combined(articles: Iterable[tuple[str, str, dict[str, Any]]], m
                           parties: Any = None, strategy: str = DEFAULT_STRATEGY,
                           batch_size: int = 16) -> Iterator[dict[str, Any]]:
     """:func:`stance.extraction.extract_many` with the model's statements combined in, article by article."""
-    from .extraction import _extract_batches
+    from .extraction import extract_batches
     from .nlp import load_nlp
 
     nlp = nlp if nlp is not None else load_nlp()
@@ -138,7 +138,7 @@ def extract_many_combined(articles: Iterable[tuple[str, str, dict[str, Any]]], m
             queue.append(article)
             yield article
 
-    for rules in _extract_batches(tracked(), nlp, parties, batch_size):
+    for rules in extract_batches(tracked(), nlp, parties, batch_size):
         doc_id, text, meta = queue.pop(0)
         found = model.predict(text, doc_id=doc_id) if text.strip() else []
         yield from combine(rules, found, text, strategy=strategy, parties=parties, metadata=meta)

@@ -74,7 +74,7 @@ are this package's API: import them from ``stance.extraction``.
 """
 from __future__ import annotations
 
-from .articles import ARTICLE_FIELDS, TABLE_SUFFIXES, extract_files, extract_many, iter_articles
+from .articles import ARTICLE_FIELDS, TABLE_SUFFIXES, extract_batches, extract_files, extract_many, iter_articles
 from .extract import extract_from_doc, extract_statements
 from .grammar import cue_lemma
 from .quotes import (
@@ -98,6 +98,6 @@ __all__ = [
     "PASSIVE_STANCE", "PERSON_NOUNS", "POSITION_VERBS", "PREP_CONTENT", "PRONOUNS", "PTB_CLOSE", "PTB_OPEN",
     "QUOTE_CHARS", "QUOTE_ONLY_VERBS", "RULES", "SINGLE_MARKS", "SPEECH_EVENTS", "SPEECH_VERBS", "STATE_ADJECTIVES",
     "STRAIGHT", "TABLE_SUFFIXES", "TRAIL_PUNCT", "XCOMP_CONTENT", "Quote", "cue_lemma", "extract_files",
-    "extract_from_doc", "extract_many", "extract_statements", "find_quotes", "iter_articles", "paragraph_spans",
+    "extract_batches", "extract_from_doc", "extract_many", "extract_statements", "find_quotes", "iter_articles", "paragraph_spans",
     "single_quotes_as_double",
 ]

@@ -139,7 +139,7 @@ def extract_many(
     nlp = nlp if nlp is not None else load_nlp()
     bar = tqdm(desc="extract", unit="article", disable=not show_progress_bar)
     if n_process <= 1:
-        for records in _extract_batches(articles, nlp, parties, batch_size):
+        for records in extract_batches(articles, nlp, parties, batch_size):
             bar.update(1)
             yield from records
         bar.close()
@@ -157,7 +157,7 @@ def extract_many(
     bar.close()
 
 
-def _extract_batches(articles: Iterable[tuple[str, str, dict[str, Any]]], nlp: Any, parties: PartyConfig | None,
+def extract_batches(articles: Iterable[tuple[str, str, dict[str, Any]]], nlp: Any, parties: PartyConfig | None,
                      batch_size: int) -> Iterator[list[dict[str, Any]]]:
     """The statements of each article, one list per article, parsed with ``nlp.pipe``."""
     from collections import deque
@@ -198,7 +198,7 @@ def _init_worker(nlp: Any, parties: PartyConfig | None) -> None:
 
 
 def _extract_chunk(chunk: list[tuple[str, str, dict[str, Any]]]) -> list[list[dict[str, Any]]]:
-    return list(_extract_batches(chunk, _WORKER["nlp"], _WORKER["parties"], len(chunk)))
+    return list(extract_batches(chunk, _WORKER["nlp"], _WORKER["parties"], len(chunk)))
 
 
 def extract_files(articles: list[str], output: str, parties: str | None = None) -> int:
