@@ -19,7 +19,8 @@ CUE_TYPES = (SPEECH, INTERNAL)
 _WORD = re.compile(r"[a-z]+")
 
 
-def _inflections(lemma: str) -> set[str]:
+def inflections(lemma: str) -> set[str]:
+    """A regular verb's forms: ``lemma``, third person, past and present participle."""
     forms = {lemma}
     if lemma.endswith("e"):
         forms |= {lemma + "s", lemma + "d", lemma[:-1] + "ing"}
@@ -44,7 +45,7 @@ def internal_state_forms() -> dict[str, str]:
     """Every form of an internal-state word -> its lemma."""
     forms: dict[str, str] = {}
     for lemma, *irregular in read_word_list("internal_state_cues.txt"):
-        for form in _inflections(lemma) | set(irregular):
+        for form in inflections(lemma) | set(irregular):
             forms.setdefault(form, lemma)
     return forms
 

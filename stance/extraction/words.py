@@ -9,6 +9,8 @@ import re
 from collections.abc import Iterable
 from importlib import resources
 
+from ..cues import inflections
+
 
 def _word_list(name: str) -> frozenset[str]:
     """The words of ``stance/data/words/<name>`` (comment lines left out), read once, at import."""
@@ -90,23 +92,10 @@ _IRREGULAR = {
 }
 
 
-def _inflections(lemma: str) -> set[str]:
-    forms = {lemma}
-    if lemma.endswith("e"):
-        forms |= {lemma + "s", lemma + "d", lemma[:-1] + "ing"}
-    elif re.search(r"(s|sh|ch|x|z)$", lemma):
-        forms |= {lemma + "es", lemma + "ed", lemma + "ing"}
-    elif re.search(r"[^aeiou]y$", lemma):
-        forms |= {lemma[:-1] + "ies", lemma[:-1] + "ied", lemma + "ing"}
-    else:
-        forms |= {lemma + "s", lemma + "ed", lemma + "ing"}
-    return forms
-
-
 def _build_forms(lemmas: Iterable[str]) -> dict[str, str]:
     forms: dict[str, str] = {}
     for lemma in sorted(lemmas):
-        for form in _inflections(lemma):
+        for form in inflections(lemma):
             forms.setdefault(form, lemma)
     forms.update(_IRREGULAR)
     return forms
