@@ -15,15 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from .extraction_eval import OVERLAP_THRESHOLD, match_statements
+from .extraction_eval import OVERLAP_THRESHOLD, match_statements, spans_overlap
 
 FIELDS = ("n_gold", "n_pred", "found", "exact", "source_n", "source_ok", "cue_n", "cue_ok")
-
-
-def _overlaps(g: Mapping[str, Any], p: Mapping[str, Any], prefix: str) -> bool:
-    gs, ge = g.get(f"{prefix}_start"), g.get(f"{prefix}_end")
-    ps, pe = p.get(f"{prefix}_start"), p.get(f"{prefix}_end")
-    return all(isinstance(x, int) for x in (gs, ge, ps, pe)) and ps < ge and gs < pe
 
 
 def article_counts(gold: Sequence[Mapping[str, Any]], pred: Sequence[Mapping[str, Any]],
@@ -61,7 +55,7 @@ def article_counts(gold: Sequence[Mapping[str, Any]], pred: Sequence[Mapping[str
         for prefix, name in (("speaker", "source"), ("cue", "cue")):
             if isinstance(g.get(f"{prefix}_start"), int):
                 counts[r, col[f"{name}_n"]] += 1
-                counts[r, col[f"{name}_ok"]] += _overlaps(g, p, prefix)
+                counts[r, col[f"{name}_ok"]] += spans_overlap(g, p, prefix)
     return counts
 
 
