@@ -34,9 +34,9 @@ def inflections(lemma: str) -> set[str]:
 
 
 def read_word_list(name: str) -> list[list[str]]:
-    """The lines of a word list shipped in ``stance/data`` (comments and blank lines left out),
-    each split into words."""
-    text = resources.files("stance").joinpath("data", name).read_text(encoding="utf-8")
+    """The lines of a word list shipped in ``stance/data`` (``name`` relative to it, e.g.
+    ``words/speech_verbs.txt``; comments and blank lines left out), each split into words."""
+    text = resources.files("stance").joinpath("data", *name.split("/")).read_text(encoding="utf-8")
     return [line.split() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
 
 

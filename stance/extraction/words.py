@@ -7,15 +7,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from importlib import resources
 
-from ..cues import inflections
+from ..cues import inflections, read_word_list
 
 
 def _word_list(name: str) -> frozenset[str]:
     """The words of ``stance/data/words/<name>`` (comment lines left out), read once, at import."""
-    text = resources.files("stance").joinpath("data", "words", name).read_text(encoding="utf-8")
-    return frozenset(word for line in text.splitlines() if not line.lstrip().startswith("#") for word in line.split())
+    return frozenset(word for line in read_word_list(f"words/{name}") for word in line)
 
 
 # Cue verbs by lemma. Every cue can take a clausal complement ("said that ..."); the tables
