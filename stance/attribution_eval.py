@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .extraction_eval import OVERLAP_THRESHOLD, match_statements, spans_overlap
+from .extraction_eval import OVERLAP_THRESHOLD, match_statements, quoted_of, spans_overlap
 
 FIELDS = ("n_gold", "n_pred", "found", "exact", "source_n", "source_ok", "cue_n", "cue_ok")
 
@@ -30,8 +30,7 @@ def article_counts(gold: Sequence[Mapping[str, Any]], pred: Sequence[Mapping[str
         if kind is None:
             return True
         if kind in ("quoted", "unquoted"):
-            quoted = r["quoted"] != "none" if "quoted" in r else r.get("kind") in ("direct", "mixed")
-            return quoted == (kind == "quoted")
+            return (quoted_of(r) != "none") == (kind == "quoted")
         return r.get("kind") == kind
 
     gold = [g for g in gold if keep(g)]
