@@ -3,11 +3,14 @@
     python scripts/benchmark_attribution.py runs/attribution/model --split heldout --output runs/attribution_bench
 
 Scores on the held-out part of train (``--split heldout``: how the combination was chosen) or on dev
-(``--split dev``: reported once). For each system: content P/R/F1 at token Jaccard >= 0.5 (with a 95%
-bootstrap interval over articles), exact-span F1, source and cue accuracy on the found statements (span
-overlap), split by quoted / unquoted content; then paired bootstrap differences (same article resamples)
-of each combination against rules alone and the model alone; and the words per second of the rules and of
-the model on this machine. Predictions are written to the output folder and reused with ``--reuse``.
+(``--split dev``: reported once), with the extraction benchmark's scorer
+(:func:`stance.extraction_eval.score_attributions`: statements sharing a cue are one attribution). For each
+system: content P/R/F1 at token Jaccard >= 0.5 (with a 95% bootstrap interval over articles), exact-span F1,
+source and cue accuracy on the found attributions (span overlap), content F1 on quoted and unquoted gold;
+then paired bootstrap differences (the same article resamples,
+:func:`stance.extraction_eval.compare_attributions`) of each combination against rules alone and the model
+alone; and the words per second of the rules and of the model on this machine. Predictions are written to
+the output folder and reused with ``--reuse``.
 """
 from __future__ import annotations
 
@@ -19,9 +22,9 @@ from pathlib import Path
 
 from stance.attribution import AttributionModel
 from stance.attribution_combine import STRATEGIES, combine
-from stance.attribution_eval import article_counts, format_table, paired, score_articles
 from stance.attribution_train import AttributionConfig, gold_records, load_polnear_splits
 from stance.extraction import extract_many
+from stance.extraction_eval import compare_attributions, format_attribution_table, score_attributions
 from stance.hardware import cpu_name
 from stance.io import make_dir, read_jsonl, write_json, write_jsonl
 
@@ -69,27 +72,25 @@ def main(argv: list[str] | None = None) -> int:
         systems[f"rules+model:{strategy}"] = [
             rec for a in articles for rec in combine(by_doc[a.doc_id]["rules"], by_doc[a.doc_id]["model"], a.text,
                                                      strategy=strategy, metadata={"doc_id": a.doc_id})]
-    metrics = {name: score_articles(gold, pred, doc_ids, n_bootstrap=args.bootstrap) for name, pred in systems.items()}
-    counts = {name: article_counts(gold, pred, doc_ids) for name, pred in systems.items()}
-    comparisons = {f"{a} - {b}": paired(counts[a], counts[b], n_bootstrap=args.bootstrap)
+    metrics = {}
+    for name, pred in systems.items():
+        m = score_attributions(gold, pred, n_bootstrap=args.bootstrap)
+        metrics[name] = {k: v for k, v in m.items() if k not in ("missed", "extra", "pairs")}
+    comparisons = {f"{a} - {b}": compare_attributions(gold, systems[a], systems[b], n_bootstrap=args.bootstrap)
                    for a in systems if a.startswith("rules+model") for b in ("rules", "model")}
-    comparisons["model - rules"] = paired(counts["model"], counts["rules"], n_bootstrap=args.bootstrap)
+    comparisons["model - rules"] = compare_attributions(gold, found, rules, n_bootstrap=args.bootstrap)
     speed = {"words": words, "rules_words_per_second": round(words / rule_s, 1) if rule_s else None,
              "model_words_per_second": round(words / model_s, 1) if model_s else None, "cpu": cpu_name()}
     result = {"split": args.split, "n_articles": len(articles), "systems": metrics, "paired": comparisons,
               "speed": speed}
     write_json(out / f"metrics_{args.split}.json", result)
 
-    print(format_table({k: v for k, v in metrics.items()}, title=f"PolNeAR {args.split} ({len(articles)} articles)"))
-    print("\nby quote (content F1 / source accuracy)")
-    for name, m in metrics.items():
-        print(f"  {name:28s}" + "  ".join(
-            f"{q}: {v['content_overlap']['f1']:.3f} / {v['source']['accuracy'] or 0:.3f} (n={v['counts']['n_gold']})"
-            for q, v in m["by_quote"].items()))
+    print(format_attribution_table(metrics, title=f"PolNeAR {args.split} ({len(articles)} articles)"))
     print("\npaired bootstrap over articles (A - B: delta [95% CI] p)")
     for name, d in comparisons.items():
-        print(f"  {name:40s}" + "  ".join(f"{k} {v['delta']:+.3f} [{v['low']:+.3f} {v['high']:+.3f}] p={v['p']:.3f}"
-                                            for k, v in d.items() if k in ("f1", "source_accuracy")))
+        print(f"  {name:40s}" + "  ".join(
+            f"{k} {v['delta']:+.3f} [{v['ci95'][0]:+.3f} {v['ci95'][1]:+.3f}] p={v['p']:.3f}"
+            for k, v in d.items() if k in ("overlap_f1", "source_accuracy") and v))
     print("\nspeed:", json.dumps(speed))
     return 0
 

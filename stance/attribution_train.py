@@ -9,7 +9,8 @@ held-out part of train), ``heldout_predictions.jsonl`` / ``dev_predictions.jsonl
 
 Data: PolNeAR train, minus its last month (articles published within ``data.heldout_days`` days of the last
 training article), is the training set; that last month is held out for model selection (content F1 at
-token Jaccard >= 0.5 after decoding, at the end of every epoch); PolNeAR dev is scored once at the end.
+token Jaccard >= 0.5 after decoding, at the end of every epoch); PolNeAR dev is scored once at the end. Both
+are scored by :func:`stance.extraction_eval.score_attributions`, the extraction benchmark's scorer.
 """
 from __future__ import annotations
 
@@ -234,13 +235,14 @@ def _batch(rows: list[dict[str, Any]], pad: int) -> dict[str, Any]:
 
 def score(model: Any, articles: list[Any], n_bootstrap: int = 0, seed: int = 0) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Predict ``articles`` with ``model`` and score against their gold statements."""
-    from .attribution_eval import score_articles
+    from .extraction_eval import score_attributions
 
     t0 = time.time()
     pred = model.predict_articles([{"doc_id": a.doc_id, "text": a.text} for a in articles])
     seconds = time.time() - t0
-    metrics = score_articles(gold_records(articles), pred, [a.doc_id for a in articles],
-                             n_bootstrap=n_bootstrap, seed=seed)
+    metrics = score_attributions(gold_records(articles), pred, n_bootstrap=n_bootstrap, seed=seed)
+    for key in ("missed", "extra", "pairs"):  # per statement: the predictions file has them
+        metrics.pop(key, None)
     words = sum(len(a.text.split()) for a in articles)
     metrics["speed"] = {"seconds": round(seconds, 1), "words": words, "words_per_second": round(words / max(seconds, 1e-9), 1)}
     return metrics, pred
@@ -336,11 +338,11 @@ def run_attribution_training(config: AttributionConfig, output_dir: str | Path |
                 if end_of_epoch:
                     model.eval()
                     metrics, _ = score(clf, splits["heldout"])
-                    f1 = metrics["content_overlap"]["f1"]
+                    f1 = metrics["overall"]["overlap_f1"]["value"]
                     history.append({"step": step, "epoch": epoch + 1, "heldout_content_f1": f1,
-                                    "heldout_source_accuracy": metrics["source"]["accuracy"]})
+                                    "heldout_source_accuracy": metrics["overall"]["source_accuracy"]["value"]})
                     log.info("held out after epoch %d: content F1 %.4f, source accuracy %s", epoch + 1, f1,
-                             metrics["source"]["accuracy"])
+                             metrics["overall"]["source_accuracy"]["value"])
                     if best is None or f1 > best["heldout_content_f1"]:
                         best = history[-1]
                         clf.model = accelerator.unwrap_model(model)
@@ -361,12 +363,12 @@ def run_attribution_training(config: AttributionConfig, output_dir: str | Path |
             metrics, pred = score(final, splits[split], n_bootstrap=config.n_bootstrap, seed=config.seed)
             write_jsonl(out / f"{split}_predictions.jsonl", pred)
             results[split] = metrics
-            log.info("%s: content F1 %.4f, source accuracy %s, %s words/s", split, metrics["content_overlap"]["f1"],
-                     metrics["source"]["accuracy"], metrics["speed"]["words_per_second"])
+            log.info("%s: content F1 %.4f, source accuracy %s, %s words/s", split, metrics["overall"]["overlap_f1"]["value"],
+                     metrics["overall"]["source_accuracy"]["value"], metrics["speed"]["words_per_second"])
         results["wall_seconds"] = round(time.time() - t0, 1)
-        from .attribution_eval import format_table
+        from .extraction_eval import format_attribution_table
 
-        results["table"] = format_table({"model": results["dev"]}, title="PolNeAR dev")
+        results["table"] = format_attribution_table({"model": results["dev"]}, title="PolNeAR dev")
         record = provenance.collect(encoder=str(config.model.name_or_path), precision=precision,
                                     extra={"training": {k: results[k] for k in ("best", "steps")}, "run_folder": str(out)})
         provenance.write(out, record)

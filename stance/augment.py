@@ -2,11 +2,15 @@
 
 - :func:`swap_direction`: an official-view DSE record with source and target swapped and its label mirrored;
 - :func:`statement_views`: a sentence-level directed example as ``stance run`` presents a statement to the
-  model (it runs the extractor, which is why it lives here and not among the corpora).
+  model (it runs the extractor, which is why it lives here and not among the corpora);
+- :func:`swap_speakers`: counterfactual speakers, a share of the examples with their source replaced by
+  another person named in the training set, the label kept.
 """
 from __future__ import annotations
 
 import logging
+import random
+import re
 from typing import Any
 
 from .corpora.dse import DSE_LABELS, SWAPPED_DSE_LABEL, swap_entities
@@ -79,3 +83,66 @@ def swap_direction(record: Statement, label_field: str = LABEL_FIELD) -> Stateme
             out["dse_label"] = DSE_LABELS.index(out[label_field])
     return out
 
+
+
+_PERSON = re.compile(r"[A-Z][a-z]+(?:[ -](?:[A-Z][a-z]+|[A-Z]\.))*[ -][A-Z][a-z]+")
+# capitalised words that make a mention an institution, a group or a place rather than a person
+_NOT_PERSON = frozenset("""the a an of and for ministry department house party committee office council
+administration government court senate congress agency bureau kremlin commission news times post union
+association republicans democrats republican democratic states nations army police campaign foundation
+university institute group company corporation bank press media""".split())
+
+
+def person_names(records: list[Statement]) -> list[str]:
+    """The distinct ``source`` mentions of ``records`` written as a person's name: two or more
+    capitalised words ("Sergei Lavrov", "John F. Kerry") none of which names an institution or a group
+    ("The Kremlin", "State Department", "House Republicans"), sorted. Pronouns and titles alone are not
+    names."""
+    names = set()
+    for r in records:
+        source = r.get("source")
+        if isinstance(source, str) and _PERSON.fullmatch(source.strip()) \
+                and not _NOT_PERSON & set(re.split(r"[ -]", source.strip().lower())):
+            names.add(source.strip())
+    return sorted(names)
+
+
+def swap_speakers(records: list[Statement], share: float, seed: int) -> list[Statement]:
+    """Counterfactual speakers: ``records`` with a seeded ``share`` of those that have a source
+    replaced, in place, by another person named as a source in ``records`` (:func:`person_names`),
+    the label kept (:func:`stance.counterfactual.swap_speaker` rewrites the mention in the text,
+    the context and the ``source`` field, and moves the marked spans). A record whose text does not name
+    its source (an entity named otherwise in the sentence) keeps it.
+
+    A stance label says what the source says or does toward the target in this text: with the name
+    replaced everywhere the text still says it, so the label holds for any name. Trained on such
+    examples the model has less to gain from who speaks (the speaker-swap check,
+    :mod:`stance.counterfactual`, measures how much it still does). A record keeps its speaker when
+    the drawn name already occurs in its text or context. The same records and seed give the same
+    output; the number of examples does not change."""
+    from .counterfactual import swap_speaker
+
+    if not 0.0 <= share <= 1.0:
+        raise ValueError(f"share must be in [0, 1], got {share!r}")
+    names = person_names(records)
+    if share == 0.0 or len(names) < 2:
+        return list(records)
+    rng = random.Random(seed)
+    out, swapped = [], 0
+    for r in records:
+        draw, name = rng.random(), rng.choice(names)
+        source = r.get("source")
+        if draw >= share or not isinstance(source, str) or not source.strip() or name == source.strip() \
+                or name in str(r.get("text") or "") or name in str(r.get("context") or ""):
+            out.append(r)
+            continue
+        new = swap_speaker(r, name)
+        if new["text"] == r.get("text"):  # the source is not named in the text: nothing to swap consistently
+            out.append(r)
+            continue
+        new["statement_id"] = r.get("statement_id")  # the same example, another speaker
+        out.append(new)
+        swapped += 1
+    log.info("counterfactual speakers: %d of %d examples have another person as their source (%d names)",
+             swapped, len(records), len(names))
+    return out

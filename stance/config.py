@@ -61,6 +61,10 @@ class DataConfig:
     reverse_neutral: bool = _help(
         "directed views: add the reverse direction (target -> source) of each polar example as neutral"
     )
+    swap_speakers: float = _help(
+        "share of the training examples (seeded) whose source is replaced by another person named as a source "
+        "in the training set, the label kept: counterfactual speakers (stance.augment.swap_speakers); 0: none"
+    )
     statement_view: bool = _help(
         "directed views: add each example whose source speaks a statement in its sentence as stance run "
         "presents it (text: the statement's content; context: the sentence; stance.augment.statement_views)"
@@ -171,6 +175,7 @@ def _RANGES(c: Config) -> list[tuple[str, float | None, float, float]]:  # noqa:
         ("model.max_length", c.model.max_length, 8, inf),
         ("data.max_train_samples", d.max_train_samples, 1, inf),
         ("data.max_eval_samples", d.max_eval_samples, 1, inf),
+        ("data.swap_speakers", d.swap_speakers, 0, 1),
         ("evaluation.n_bootstrap", c.evaluation.n_bootstrap, 0, inf),
     ]
 

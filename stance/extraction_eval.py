@@ -455,11 +455,11 @@ class _Scorer:
     by every subset, so that all CIs come from the same resampled article sets."""
 
     def __init__(self, gold: Sequence[Mapping[str, Any]], pred: Sequence[Mapping[str, Any]], matches: list[Match],
-                 threshold: float, n_bootstrap: int, seed: int) -> None:
+                 threshold: float, n_bootstrap: int, seed: int, docs: Sequence[str] | None = None) -> None:
         import numpy as np
 
         self.gold, self.pred = gold, pred
-        self.docs = sorted({str(r["doc_id"]) for r in [*gold, *pred]})
+        self.docs = list(docs) if docs is not None else sorted({str(r["doc_id"]) for r in [*gold, *pred]})
         index = {d: k for k, d in enumerate(self.docs)}
         self.gold_doc = [index[str(g["doc_id"])] for g in gold]
         self.pred_doc = [index[str(p["doc_id"])] for p in pred]
@@ -471,8 +471,8 @@ class _Scorer:
         n = len(self.docs)
         self.weights = rng.multinomial(n, [1 / n] * n, size=n_bootstrap) if n and n_bootstrap > 0 else None
 
-    def block(self, gold_in: set[int], pred_in: set[int], *, pairs: str = "any") -> dict[str, Any]:
-        """Counts and metrics with CIs. Recall counts the gold of ``gold_in`` matched (by any
+    def counts(self, gold_in: set[int], pred_in: set[int], *, pairs: str = "any") -> Any:
+        """An (articles x ``_COUNTS``) matrix. Recall counts the gold of ``gold_in`` matched (by any
         prediction, or with ``pairs="pred"`` by one of ``pred_in``); precision the predictions of
         ``pred_in`` matched; source and cue accuracy are over the found pairs whose gold is in
         ``gold_in`` (and prediction in ``pred_in`` with ``pairs="pred"``)."""
@@ -505,10 +505,19 @@ class _Scorer:
             d = self.gold_doc[m.gold]
             counts[d, col["exact_pred"]] += m.pred in pred_in
             counts[d, col["exact_gold"]] += gold_side(m)
+        return counts
+
+    def block(self, gold_in: set[int], pred_in: set[int], *, pairs: str = "any") -> dict[str, Any]:
+        """Counts and metrics with CIs over :meth:`counts`."""
+        import numpy as np
+
+        counts = self.counts(gold_in, pred_in, pairs=pairs)
+        col = {name: k for k, name in enumerate(_COUNTS)}
         total = counts.sum(axis=0)
         point = _numbers({name: total[k] for name, k in col.items()})
         out: dict[str, Any] = {name: int(total[col[name]]) for name in ("n_gold", "n_pred")}
         out["found"] = int(total[col["tp_gold"]])
+        out["matched_pred"] = int(total[col["tp_pred"]])
         samples = None
         if self.weights is not None:
             boot = self.weights @ counts
@@ -622,6 +631,80 @@ def score_attributions(
         for m in matches
     ]
     return metrics
+
+
+COMPARED = ("overlap_f1", "exact_f1", "source_accuracy", "cue_accuracy")
+
+
+def compare_attributions(
+    gold: Sequence[Mapping[str, Any]],
+    pred_a: Sequence[Mapping[str, Any]],
+    pred_b: Sequence[Mapping[str, Any]],
+    *,
+    threshold: float = OVERLAP_THRESHOLD,
+    n_bootstrap: int = 1000,
+    seed: int = 0,
+    one_per_cue: bool = True,
+) -> dict[str, Any]:
+    """A - B on the same gold (pure): for content F1 (Jaccard and exact), source and cue accuracy, the
+    difference of :func:`score_attributions`' values, its 95% interval and a two-sided p-value (twice the
+    share of resampled differences on the far side of zero) from a paired bootstrap over articles: both
+    systems are scored on the same resampled article sets."""
+    import numpy as np
+
+    if n_bootstrap < 1:
+        raise ValueError("n_bootstrap must be >= 1")
+    if one_per_cue:
+        pred_a, pred_b = merge_same_cue(pred_a), merge_same_cue(pred_b)
+    docs = sorted({str(r["doc_id"]) for r in [*gold, *pred_a, *pred_b]})
+    col = {name: k for k, name in enumerate(_COUNTS)}
+    values, samples = [], []
+    for pred in (pred_a, pred_b):
+        scorer = _Scorer(gold, pred, match_statements(gold, pred), threshold, n_bootstrap, seed, docs=docs)
+        counts = scorer.counts(set(range(len(gold))), set(range(len(pred))))
+        total, boot = counts.sum(axis=0), scorer.weights @ counts
+        values.append(_numbers({name: total[k] for name, k in col.items()}))
+        samples.append(_numbers({name: boot[:, k] for name, k in col.items()}))
+    out: dict[str, Any] = {"n_docs": len(docs), "n_bootstrap": n_bootstrap, "seed": seed, "one_per_cue": one_per_cue}
+    for name in COMPARED:
+        delta = float(values[0][name] - values[1][name])
+        d = samples[0][name] - samples[1][name]
+        d = d[~np.isnan(d)]
+        if delta != delta or not len(d):
+            out[name] = None
+            continue
+        p = min(1.0, 2 * min(float(np.mean(d <= 0)), float(np.mean(d >= 0))))
+        out[name] = {"delta": round(delta, 4), "ci95": [round(float(np.percentile(d, 2.5)), 4),
+                                                         round(float(np.percentile(d, 97.5)), 4)], "p": round(p, 4)}
+    return out
+
+
+def format_attribution_table(systems: Mapping[str, Mapping[str, Any]], title: str = "") -> str:
+    """One row per system of :func:`score_attributions` metrics: content P / R / F1 [95% CI] at the overlap
+    threshold, exact F1, source accuracy [CI], cue accuracy, F1 on quoted (full or partial) and unquoted
+    gold, and the counts."""
+    def quoted_f1(m: Mapping[str, Any], keys: tuple[str, ...]) -> str:
+        blocks = [m["by_quoted"][k] for k in keys]
+        n_gold = sum(b["n_gold"] for b in blocks)
+        n_pred = sum(b["n_pred"] for b in blocks)
+        tp_gold = sum(b["found"] for b in blocks)
+        tp_pred = sum(b["matched_pred"] for b in blocks)
+        p, r = (tp_pred / n_pred if n_pred else 0.0), (tp_gold / n_gold if n_gold else 0.0)
+        return _num(2 * p * r / (p + r) if p + r else 0.0)
+
+    lines = [title] if title else []
+    lines.append(f"{'system':28s}{'P':>7s}{'R':>7s}{'F1':>7s}{'F1 95% CI':>17s}{'exact':>7s}{'source':>8s}"
+                 f"{'source 95% CI':>17s}{'cue':>7s}{'quoted':>8s}{'unquot.':>8s}{'gold':>6s}{'pred':>6s}")
+    for name, m in systems.items():
+        o = m["overall"]
+        f1, src = o["overlap_f1"], o["source_accuracy"]
+        ci = "[{}, {}]".format(*map(_num, f1.get("ci95") or [None, None]))
+        sci = "[{}, {}]".format(*map(_num, src.get("ci95") or [None, None]))
+        lines.append(f"{name:28s}{_num(o['overlap_precision']['value']):>7s}{_num(o['overlap_recall']['value']):>7s}"
+                     f"{_num(f1['value']):>7s}{ci:>17s}{_num(o['exact_f1']['value']):>7s}{_num(src['value']):>8s}"
+                     f"{sci:>17s}{_num(o['cue_accuracy']['value']):>7s}{quoted_f1(m, ('full', 'partial')):>8s}"
+                     f"{quoted_f1(m, ('none',)):>8s}{o['n_gold']:>6d}{o['n_pred']:>6d}")
+    return "\n".join(lines)
 
 
 def _ci(entry: Mapping[str, Any]) -> str:

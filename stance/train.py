@@ -116,7 +116,7 @@ def load_run_data(config: Config, datasets: Mapping[str, Any] | None = None) -> 
 
     ``datasets``: ``datasets.Dataset`` objects by name, read where a spec says ``dataset:NAME``
     (:func:`train`); every other spec is read by :func:`stance.corpora.load_records`."""
-    from .augment import statement_views, swap_direction
+    from .augment import statement_views, swap_direction, swap_speakers
     from .corpora import DatasetSpec, dataset_labels, dedup_against, infer_labels, load_records, sample
     from .corpora.files import from_given
 
@@ -165,6 +165,8 @@ def load_run_data(config: Config, datasets: Mapping[str, Any] | None = None) -> 
         train = dedup_against(train, *dev.values(), *test.values())
     train = _subsample(train, config.data.max_train_samples, config.seed)
     leaks = {role: check_leaks(train, sets) for role, sets in (("dev", dev), ("test", test))}
+    if config.data.swap_speakers:
+        train = swap_speakers(train, config.data.swap_speakers, config.seed)
     if config.data.augment_swap:
         train = train + [swap_direction(r) for r in train]
     originals = train

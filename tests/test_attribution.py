@@ -1,5 +1,6 @@
 """The learned attribution model: BIO tags from annotations and back, windows, a tiny model's save / load /
-predict, its training run (run folder, resume), the combination with the rules, and the per-article scores."""
+predict, its training run (run folder, resume), and the combination with the rules (scoring:
+test_attribution_scoring.py)."""
 from __future__ import annotations
 
 import json
@@ -12,7 +13,6 @@ from stance.attribution import (
     LABELS, AttributionModel, DecodeSpec, WindowSpec, article_windows, decode, token_labels, windows,
 )
 from stance.attribution_combine import combine
-from stance.attribution_eval import article_counts, paired, score_articles, summarize
 from stance.errors import StanceError
 
 TEXT = ('"We will win," Trump said, "and we will win big." '
@@ -183,7 +183,7 @@ def test_stance_train_with_task_attribution_writes_the_run_folder(tmp_path: Path
         assert (run / name).exists(), name
     metrics = json.loads((run / "metrics.json").read_text(encoding="utf-8"))
     assert metrics["steps"] == 2 and metrics["n_train_articles"] == 2  # the August article is held out
-    assert set(metrics["dev"]) >= {"content_overlap", "source", "by_quote", "speed"}
+    assert set(metrics["dev"]) >= {"overall", "by_quoted", "by_cue_type", "speed"}
     assert "PolNeAR dev" in capsys.readouterr().out
     assert AttributionModel.from_pretrained(run / "model").predict(TEXT) is not None
     # the same folder again: refused without --overwrite
@@ -292,16 +292,3 @@ def us_russia_parties():
     return PartyConfig.from_yaml(Path(__file__).resolve().parent.parent / "configs" / "parties" / "us_russia.yaml")
 
 
-# ---------------------------------------------------------------------- scores per article
-def test_scores_count_per_article_and_intervals_bracket_the_point():
-    gold = _gold()
-    pred = [dict(gold[0]), dict(gold[1], speaker_start=0, speaker_end=2)]
-    counts = article_counts(gold, pred, ["d"])
-    assert counts.tolist() == [[2, 2, 2, 2, 2, 1, 2, 2]]
-    s = summarize(np.vstack([counts, counts]), n_bootstrap=50)
-    assert s["f1"]["point"] == 1.0 and s["source_accuracy"]["point"] == 0.5
-    assert s["f1"]["low"] <= s["f1"]["point"] <= s["f1"]["high"]
-    m = score_articles(gold, pred[:1], ["d"])
-    assert m["content_overlap"]["recall"] == 0.5 and m["by_quote"]["quoted"]["counts"]["n_gold"] == 1
-    d = paired(np.vstack([counts, counts]), np.vstack([article_counts(gold, pred[:1], ["d"])] * 2), n_bootstrap=50)
-    assert d["f1"]["delta"] > 0

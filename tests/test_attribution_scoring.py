@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from stance.cues import cue_type
-from stance.extraction_eval import merge_same_cue, nested_predictions, score_attributions
+from stance.extraction_eval import (
+    compare_attributions, format_attribution_table, merge_same_cue, nested_predictions, score_attributions,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 TEXT = 'Smith said the plan failed. "We lost," Jones said. "Badly." Voters fear a recession. It is over.'
@@ -90,6 +92,40 @@ def test_statements_apart_when_asked_and_nested_ones_reported_both_ways():
     m = score_attributions(GOLD, [outer, inner], n_bootstrap=0)
     assert m["nested"]["n"] == 1
     assert m["nested"]["excluded"]["overlap_precision"]["value"] != m["nested"]["scored"]["overlap_precision"]["value"]
+
+
+def _two_articles(text: str = TEXT) -> list[dict]:
+    """GOLD in article "a", and again in article "b"."""
+    return GOLD + [dict(g, doc_id="b") for g in GOLD]
+
+
+def test_a_paired_comparison_resamples_articles_for_both_systems():
+    gold = _two_articles()
+    good = [dict(g, statement_id=f"p{k}") for k, g in enumerate(gold)]  # every attribution, every span right
+    half = [p for p in good if p["doc_id"] == "a"] + [dict(p, speaker_start=p["cue_start"], speaker_end=p["cue_end"])
+                                                      for p in good if p["doc_id"] == "b"][:2]
+    d = compare_attributions(gold, good, half, n_bootstrap=200)
+    a, b = score_attributions(gold, good, n_bootstrap=0), score_attributions(gold, half, n_bootstrap=0)
+    assert d["overlap_f1"]["delta"] == pytest.approx(a["overall"]["overlap_f1"]["value"]
+                                                     - b["overall"]["overlap_f1"]["value"], abs=1e-4)
+    assert d["overlap_f1"]["delta"] > 0 and d["source_accuracy"]["delta"] > 0
+    low, high = d["overlap_f1"]["ci95"]
+    assert 0 <= low <= d["overlap_f1"]["delta"] <= high
+    same = compare_attributions(gold, good, good, n_bootstrap=200)
+    assert same["overlap_f1"] == {"delta": 0.0, "ci95": [0.0, 0.0], "p": 1.0}
+    with pytest.raises(ValueError):
+        compare_attributions(gold, good, half, n_bootstrap=0)
+
+
+def test_the_table_gives_one_row_per_system_with_quoted_and_unquoted_f1():
+    pred = [_rec("a", "s2", WE_LOST[0], BADLY[1], speaker=_at("Jones"), cue=_at("said", 30), kind="direct")]
+    table = format_attribution_table({"quotes only": score_attributions(GOLD, pred, n_bootstrap=20)}, title="toy")
+    head, columns, row = table.splitlines()
+    assert head == "toy" and columns.split()[:4] == ["system", "P", "R", "F1"]
+    values = row.split()
+    # P 1, R 1/4, F1 0.4; quoted F1 1 (the one quoted gold found), unquoted F1 0 (three gold, none predicted)
+    assert values[:5] == ["quotes", "only", "1.000", "0.250", "0.400"]
+    assert values[-4:] == ["1.000", "0.000", "4", "1"]
 
 
 @pytest.mark.parametrize("cue,kind", [("believes", "internal"), ("wants", "internal"), ("fears", "internal"),

@@ -66,3 +66,72 @@ def test_swaps_are_drawn_from_the_same_party_and_are_reproducible():
     assert one["rows"] == two["rows"]
     us_people = set(PARTIES.parties["US"].people)
     assert {r["swapped_to"] for r in one["rows"] if r["statement_id"] == "c"} <= us_people - {"John Kerry"}
+
+
+# ---------------------------------------------------------------------- counterfactual speakers in training
+def _training_records() -> list[dict]:
+    sentences = [("Sergei Lavrov blamed Washington.", "Sergei Lavrov", "Washington", "negative"),
+                 ("John F. Kerry praised Moscow.", "John F. Kerry", "Moscow", "positive"),
+                 ("The Kremlin rejected the plan.", "The Kremlin", "the plan", "negative"),
+                 ("Nancy Pelosi met Mitch McConnell.", "Nancy Pelosi", "Mitch McConnell", "neutral")]
+    out = []
+    for k in range(40):
+        text, source, target, label = sentences[k % 4]
+        s, t = text.index(source), text.index(target)
+        out.append({"statement_id": f"r{k}", "text": text, "source": source, "source_start": s,
+                    "source_end": s + len(source), "target": target, "target_start": t, "target_end": t + len(target),
+                    "stance": label})
+    return out
+
+
+def test_person_names_are_sources_written_as_names_not_institutions():
+    from stance.augment import person_names
+
+    assert person_names(_training_records()) == ["John F. Kerry", "Nancy Pelosi", "Sergei Lavrov"]
+
+
+def test_swapped_speakers_keep_label_target_and_count_and_are_reproducible():
+    from stance.augment import swap_speakers
+
+    records = _training_records()
+    out = swap_speakers(records, 0.5, seed=3)
+    assert len(out) == len(records) and out == swap_speakers(records, 0.5, seed=3)
+    changed = [(a, b) for a, b in zip(records, out) if a["source"] != b["source"]]
+    assert 10 <= len(changed) <= 30  # about half, seeded
+    for before, after in changed:
+        assert after["stance"] == before["stance"] and after["statement_id"] == before["statement_id"]
+        assert after["text"][after["source_start"]:after["source_end"]] == after["source"]
+        assert after["text"][after["target_start"]:after["target_end"]] == before["target"]
+        assert before["source"] not in after["text"] and after["source"] in ("John F. Kerry", "Nancy Pelosi",
+                                                                              "Sergei Lavrov")
+    assert {b["source"] for _, b in changed} >= {"John F. Kerry", "Sergei Lavrov"}
+    assert records == _training_records()  # the input is not changed
+    assert swap_speakers(records, 0.0, seed=3) == records
+
+
+def test_a_drawn_name_already_in_the_text_leaves_the_speaker_alone():
+    from stance.augment import swap_speakers
+
+    records = [r for r in _training_records() if r["source"] == "Nancy Pelosi"][:3]
+    records.append(dict(records[0], source="Mitch McConnell", source_start=records[0]["text"].index("Mitch"),
+                        source_end=len(records[0]["text"]) - 1, statement_id="m"))
+    out = swap_speakers(records, 1.0, seed=0)  # names: Mitch McConnell, Nancy Pelosi: both in every text
+    assert out == records
+
+
+def test_a_share_outside_zero_to_one_is_refused():
+    import pytest
+
+    from stance.augment import swap_speakers
+
+    with pytest.raises(ValueError, match="share"):
+        swap_speakers(_training_records(), 1.5, seed=0)
+
+
+def test_a_source_the_text_does_not_name_is_left_alone():
+    from stance.augment import swap_speakers
+
+    records = _training_records()
+    unnamed = {"statement_id": "u", "text": "The president blamed Moscow.", "source": "Barack Obama", "stance": "negative"}
+    out = swap_speakers(records + [unnamed] * 10, 1.0, seed=0)
+    assert out[-10:] == [unnamed] * 10 and out[:-10] != records
