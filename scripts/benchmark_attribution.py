@@ -7,7 +7,9 @@ Scores on the held-out part of train (``--split heldout``: how the combination w
 (:func:`stance.extraction_eval.score_attributions`: statements sharing a cue are one attribution). For each
 system: content P/R/F1 at token Jaccard >= 0.5 (with a 95% bootstrap interval over articles), exact-span F1,
 source and cue accuracy on the found attributions (span overlap), content F1 on quoted and unquoted gold;
-then paired bootstrap differences (the same article resamples,
+each combination takes the source of a model statement from the parse of its cue where the parse has
+one (``rules+model:union:model-sources`` keeps the model's source spans, for comparison); then paired
+bootstrap differences (the same article resamples,
 :func:`stance.extraction_eval.compare_attributions`) of each combination against rules alone and the model
 alone; and the words per second of the rules and of the model on this machine. Predictions are written to
 the output folder and reused with ``--reuse``.
@@ -27,6 +29,7 @@ from stance.extraction import extract_many
 from stance.extraction_eval import compare_attributions, format_attribution_table, score_attributions
 from stance.hardware import cpu_name
 from stance.io import make_dir, read_jsonl, write_json, write_jsonl
+from stance.nlp import load_nlp, parse_many
 
 
 def _predict(path: Path, reuse: bool, make) -> tuple[list[dict], float | None]:
@@ -67,17 +70,25 @@ def main(argv: list[str] | None = None) -> int:
         by_doc[str(r["doc_id"])]["rules"].append(r)
     for r in found:
         by_doc[str(r["doc_id"])]["model"].append(r)
+    docs = dict(zip(doc_ids, parse_many((a.text for a in articles), load_nlp())))
     systems = {"rules": rules, "model": found}
     for strategy in STRATEGIES:
         systems[f"rules+model:{strategy}"] = [
             rec for a in articles for rec in combine(by_doc[a.doc_id]["rules"], by_doc[a.doc_id]["model"], a.text,
-                                                     strategy=strategy, metadata={"doc_id": a.doc_id})]
+                                                     strategy=strategy, metadata={"doc_id": a.doc_id},
+                                                     doc=docs[a.doc_id])]
+    # the default combination with the model's own source spans instead of the parsed subjects of its cues
+    systems["rules+model:union:model-sources"] = [
+        rec for a in articles for rec in combine(by_doc[a.doc_id]["rules"], by_doc[a.doc_id]["model"], a.text,
+                                                 metadata={"doc_id": a.doc_id})]
     metrics = {}
     for name, pred in systems.items():
         m = score_attributions(gold, pred, n_bootstrap=args.bootstrap)
         metrics[name] = {k: v for k, v in m.items() if k not in ("missed", "extra", "pairs")}
     comparisons = {f"{a} - {b}": compare_attributions(gold, systems[a], systems[b], n_bootstrap=args.bootstrap)
-                   for a in systems if a.startswith("rules+model") for b in ("rules", "model")}
+                   for a in (f"rules+model:{s}" for s in STRATEGIES) for b in ("rules", "model")}
+    comparisons["rules+model:union - rules+model:union:model-sources"] = compare_attributions(
+        gold, systems["rules+model:union"], systems["rules+model:union:model-sources"], n_bootstrap=args.bootstrap)
     comparisons["model - rules"] = compare_attributions(gold, found, rules, n_bootstrap=args.bootstrap)
     speed = {"words": words, "rules_words_per_second": round(words / rule_s, 1) if rule_s else None,
              "model_words_per_second": round(words / model_s, 1) if model_s else None, "cpu": cpu_name()}
@@ -88,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     print(format_attribution_table(metrics, title=f"PolNeAR {args.split} ({len(articles)} articles)"))
     print("\npaired bootstrap over articles (A - B: delta [95% CI] p)")
     for name, d in comparisons.items():
-        print(f"  {name:40s}" + "  ".join(
+        print(f"  {name:52s}" + "  ".join(
             f"{k} {v['delta']:+.3f} [{v['ci95'][0]:+.3f} {v['ci95'][1]:+.3f}] p={v['p']:.3f}"
             for k, v in d.items() if k in ("overlap_f1", "source_accuracy") and v))
     print("\nspeed:", json.dumps(speed))

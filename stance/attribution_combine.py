@@ -14,8 +14,11 @@ model"):
 - ``model_first``: the model's statements (as in ``model``), plus the rule statements no model statement
   overlaps.
 
-A model statement without a rule statement to take its resolution from gets its speaker's canonical name
-and party from a rule statement whose speaker span overlaps its own (the same mention, resolved by the
+Given the article's parse (``doc``), a model statement's source is the subject of its cue as the parse
+gives it (:func:`stance.extraction.cue_subject`, the rules' own reading of a cue), where there is one; the
+model's source span where there is none (measured on the held-out month: docs/results.md). A model
+statement without a rule statement to take its resolution from gets its speaker's canonical name and
+party from a rule statement whose speaker span overlaps its own (the same mention, resolved by the
 rules), else its party from the speaker's words (:meth:`stance.parties.PartyConfig.party_of`). Every
 record says which path found it: ``rule`` is the rule extractor's name (``rules`` when the extractor gives
 none) or the model's name.
@@ -54,10 +57,25 @@ _RESOLVED = ("speaker", "speaker_start", "speaker_end", "speaker_canonical", "sp
              "source", "target")
 
 
+def _parsed_speaker(rec: dict[str, Any], text: str, doc: Any) -> dict[str, Any]:
+    """``rec`` with its source span taken from the parse of its cue, when the parse gives one."""
+    cs, ce = rec.get("cue_start"), rec.get("cue_end")
+    if doc is None or not isinstance(cs, int) or not isinstance(ce, int):
+        return rec
+    from .extraction import cue_subject
+
+    span = cue_subject(doc, cs, ce)
+    if span is None:
+        return rec
+    out = {k: v for k, v in rec.items() if k != "speaker_fragments"}
+    out.update(speaker=text[span[0]:span[1]], speaker_start=span[0], speaker_end=span[1])
+    return out
+
+
 def _complete(rec: dict[str, Any], text: str, rules: Sequence[dict[str, Any]], parties: Any,
-              metadata: dict[str, Any]) -> dict[str, Any]:
+              metadata: dict[str, Any], doc: Any = None) -> dict[str, Any]:
     """A model statement in the rule records' shape: canonical speaker, parties, context, metadata."""
-    out = dict(rec)
+    out = _parsed_speaker(dict(rec), text, doc)
     out["kind"] = _KIND.get(str(rec.get("kind")), rec.get("kind"))
     out["text"] = rec["content"]
     out["context"] = _context(text, rec["start"], rec["end"])
@@ -90,14 +108,15 @@ def _adopt(model_rec: dict[str, Any], rule_rec: dict[str, Any]) -> dict[str, Any
 
 def combine(rules: Sequence[dict[str, Any]], model: Sequence[dict[str, Any]], text: str, *,
             strategy: str = DEFAULT_STRATEGY, parties: Any = None,
-            metadata: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+            metadata: dict[str, Any] | None = None, doc: Any = None) -> list[dict[str, Any]]:
     """The statements of one article from its rule and model statements (see the module docstring),
-    in text order, numbered ``s001``... like the rule extractor's."""
+    in text order, numbered ``s001``... like the rule extractor's. ``doc``: the article's spaCy parse,
+    for the sources of the model's cues (without it, the model's source spans)."""
     if strategy not in STRATEGIES:
         raise StanceError(f"unknown combination {strategy!r}; valid: {', '.join(STRATEGIES)}")
     metadata = metadata or {}
     rules = [dict(r, rule=r.get("rule") or RULES) for r in rules]
-    model = [_complete(m, text, rules, parties, metadata) for m in model]
+    model = [_complete(m, text, rules, parties, metadata, doc) for m in model]
     r_tok = [content_tokens(r) for r in rules]
     m_tok = [content_tokens(m) for m in model]
     if strategy == "union":
@@ -127,7 +146,7 @@ def extract_many_combined(articles: Iterable[tuple[str, str, dict[str, Any]]], m
                           parties: Any = None, strategy: str = DEFAULT_STRATEGY,
                           batch_size: int = 16) -> Iterator[dict[str, Any]]:
     """:func:`stance.extraction.extract_many` with the model's statements combined in, article by article."""
-    from .extraction import extract_batches
+    from .extraction import extract_parsed
     from .nlp import load_nlp
 
     nlp = nlp if nlp is not None else load_nlp()
@@ -138,10 +157,10 @@ def extract_many_combined(articles: Iterable[tuple[str, str, dict[str, Any]]], m
             queue.append(article)
             yield article
 
-    for rules in extract_batches(tracked(), nlp, parties, batch_size):
+    for doc, rules in extract_parsed(tracked(), nlp, parties, batch_size):
         doc_id, text, meta = queue.pop(0)
         found = model.predict(text, doc_id=doc_id) if text.strip() else []
-        yield from combine(rules, found, text, strategy=strategy, parties=parties, metadata=meta)
+        yield from combine(rules, found, text, strategy=strategy, parties=parties, metadata=meta, doc=doc)
 
 
 def extract_files_combined(articles: list[str], output: str, model_dir: str, parties: str | None = None,

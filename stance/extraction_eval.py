@@ -693,14 +693,15 @@ def format_attribution_table(systems: Mapping[str, Mapping[str, Any]], title: st
         return _num(2 * p * r / (p + r) if p + r else 0.0)
 
     lines = [title] if title else []
-    lines.append(f"{'system':28s}{'P':>7s}{'R':>7s}{'F1':>7s}{'F1 95% CI':>17s}{'exact':>7s}{'source':>8s}"
+    width = max([len("system"), *map(len, systems)]) + 2
+    lines.append(f"{'system':{width}s}{'P':>7s}{'R':>7s}{'F1':>7s}{'F1 95% CI':>17s}{'exact':>7s}{'source':>8s}"
                  f"{'source 95% CI':>17s}{'cue':>7s}{'quoted':>8s}{'unquot.':>8s}{'gold':>6s}{'pred':>6s}")
     for name, m in systems.items():
         o = m["overall"]
         f1, src = o["overlap_f1"], o["source_accuracy"]
         ci = "[{}, {}]".format(*map(_num, f1.get("ci95") or [None, None]))
         sci = "[{}, {}]".format(*map(_num, src.get("ci95") or [None, None]))
-        lines.append(f"{name:28s}{_num(o['overlap_precision']['value']):>7s}{_num(o['overlap_recall']['value']):>7s}"
+        lines.append(f"{name:{width}s}{_num(o['overlap_precision']['value']):>7s}{_num(o['overlap_recall']['value']):>7s}"
                      f"{_num(f1['value']):>7s}{ci:>17s}{_num(o['exact_f1']['value']):>7s}{_num(src['value']):>8s}"
                      f"{sci:>17s}{_num(o['cue_accuracy']['value']):>7s}{quoted_f1(m, ('full', 'partial')):>8s}"
                      f"{quoted_f1(m, ('none',)):>8s}{o['n_gold']:>6d}{o['n_pred']:>6d}")

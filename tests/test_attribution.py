@@ -247,6 +247,48 @@ def test_a_model_statement_gets_its_party_from_the_speakers_words(us_russia_part
     assert "speaker_party" in out[0] and "target_party" in out[0]
 
 
+@pytest.fixture(scope="module")
+def nlp():
+    from stance.nlp import load_nlp
+
+    return load_nlp()
+
+
+@pytest.mark.parametrize("sentence,cue,source", [
+    ("The senator, who once praised the deal, now believes it failed.", "believes", "The senator"),
+    ("Officials were told by the Republican from Alabama that the plan would pass.", "were told", "the Republican"),
+    ("His criticism of the plan surprised nobody.", "criticism", "His"),
+    ("Clinton is confident that the polls are wrong.", "confident", "Clinton"),
+    ("Voters fear a recession and expect higher prices.", "expect", "Voters"),
+])
+def test_the_source_of_a_cue_is_the_subject_the_parse_gives(nlp, sentence, cue, source):
+    from stance.extraction import cue_subject
+
+    doc = nlp(sentence)
+    start = sentence.index(cue)
+    span = cue_subject(doc, start, start + len(cue))
+    assert span is not None and sentence[span[0]:span[1]] == source
+
+
+def test_a_cue_without_a_subject_in_the_parse_has_no_source(nlp):
+    from stance.extraction import cue_subject
+
+    sentence = "It was said that the talks had failed."
+    assert cue_subject(nlp(sentence), 0, 0) is None  # an empty span
+    start = sentence.index("said")
+    assert cue_subject(nlp(sentence), start, start + 4) is None  # a passive without its agent
+
+
+def test_with_the_parse_a_model_statement_takes_its_cues_subject_as_source(nlp):
+    gold = _gold()
+    wrong = dict(gold[1], rule="attribution-model", speaker="polls", speaker_start=TEXT.index("polls"),
+                 speaker_end=TEXT.index("polls") + 5, speaker_fragments=[[TEXT.index("polls"), TEXT.index("polls") + 5]])
+    out = combine([], [wrong], TEXT, doc=nlp(TEXT))
+    assert out[0]["speaker"] == "Clinton" and (out[0]["speaker_start"], out[0]["speaker_end"]) == _span(TEXT, "Clinton")
+    assert "speaker_fragments" not in out[0]
+    assert combine([], [wrong], TEXT)[0]["speaker"] == "polls"  # without the parse: the model's span
+
+
 def test_the_seed_stays_14_of_14_with_every_party_right_with_a_model_beside_the_rules(tiny_attribution, tmp_path):
     from conftest import SEED_ARTICLE, SEED_GOLD
 

@@ -74,9 +74,11 @@ are this package's API: import them from ``stance.extraction``.
 """
 from __future__ import annotations
 
-from .articles import ARTICLE_FIELDS, TABLE_SUFFIXES, extract_batches, extract_files, extract_many, iter_articles
+from .articles import (
+    ARTICLE_FIELDS, TABLE_SUFFIXES, extract_batches, extract_files, extract_many, extract_parsed, iter_articles,
+)
 from .extract import extract_from_doc, extract_statements
-from .grammar import cue_lemma
+from .grammar import cue_lemma, cue_subject
 from .quotes import (
     CLOSE_MARKS, OPEN_MARKS, PTB_CLOSE, PTB_OPEN, QUOTE_CHARS, SINGLE_MARKS, STRAIGHT, Quote, find_quotes,
     paragraph_spans, single_quotes_as_double,
@@ -97,7 +99,7 @@ __all__ = [
     "LEAD_PUNCT", "MODALS", "NAMING", "NOT_CUES", "NP_CONTENT", "OBJECT_PREP", "OPEN_MARKS", "ORG_NOUNS", "PARTICLE",
     "PASSIVE_STANCE", "PERSON_NOUNS", "POSITION_VERBS", "PREP_CONTENT", "PRONOUNS", "PTB_CLOSE", "PTB_OPEN",
     "QUOTE_CHARS", "QUOTE_ONLY_VERBS", "RULES", "SINGLE_MARKS", "SPEECH_EVENTS", "SPEECH_VERBS", "STATE_ADJECTIVES",
-    "STRAIGHT", "TABLE_SUFFIXES", "TRAIL_PUNCT", "XCOMP_CONTENT", "Quote", "cue_lemma", "extract_files",
-    "extract_batches", "extract_from_doc", "extract_many", "extract_statements", "find_quotes", "iter_articles", "paragraph_spans",
+    "STRAIGHT", "TABLE_SUFFIXES", "TRAIL_PUNCT", "XCOMP_CONTENT", "Quote", "cue_lemma", "cue_subject", "extract_files",
+    "extract_batches", "extract_from_doc", "extract_many", "extract_parsed", "extract_statements", "find_quotes", "iter_articles", "paragraph_spans",
     "single_quotes_as_double",
 ]

@@ -160,6 +160,14 @@ def extract_many(
 def extract_batches(articles: Iterable[tuple[str, str, dict[str, Any]]], nlp: Any, parties: PartyConfig | None,
                      batch_size: int) -> Iterator[list[dict[str, Any]]]:
     """The statements of each article, one list per article, parsed with ``nlp.pipe``."""
+    for _, statements in extract_parsed(articles, nlp, parties, batch_size):
+        yield statements
+
+
+def extract_parsed(articles: Iterable[tuple[str, str, dict[str, Any]]], nlp: Any, parties: PartyConfig | None,
+                   batch_size: int) -> Iterator[tuple[Any, list[dict[str, Any]]]]:
+    """Each article's parse (a spaCy ``Doc``) and its statements, parsed with ``nlp.pipe``: for callers
+    that ask more of the parse (the learned attribution path asks it for the sources of its cues)."""
     from collections import deque
 
     from ..nlp import parse_many
@@ -173,7 +181,7 @@ def extract_batches(articles: Iterable[tuple[str, str, dict[str, Any]]], nlp: An
 
     for doc in parse_many(texts(), nlp, batch_size=batch_size):
         doc_id, text, meta = queue.popleft()
-        yield extract_from_doc(doc, doc_id, parties=parties, metadata=meta, text=text)
+        yield doc, extract_from_doc(doc, doc_id, parties=parties, metadata=meta, text=text)
 
 
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:

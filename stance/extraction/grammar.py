@@ -1,5 +1,6 @@
 """Questions asked of one token of the parse: is it a cue verb (:func:`cue_lemma`), is the cue
-negated or modal (``_blocked``), who is its subject, directly or through a coordinated verb."""
+negated or modal (``_blocked``), who is its subject, directly or through a coordinated verb; and of a cue
+span found by another path (:func:`cue_subject`): who is its source as written."""
 from __future__ import annotations
 
 from typing import Any
@@ -133,3 +134,31 @@ def _is_dash(token: Any) -> bool:
     if token.text == "-" and not token.whitespace_ and token.i > 0 and not token.doc[token.i - 1].whitespace_:
         return False
     return True
+
+
+def cue_subject(doc: Any, start: int, end: int) -> tuple[int, int] | None:
+    """The source of a cue span as the parse gives it, as character offsets of the subject's noun
+    phrase up to its head ("the Republican from Alabama" -> "the Republican"; "he"); ``None`` when the
+    parse gives none.
+
+    The cue's head token (the first token of the span whose head lies outside it) decides: a verb, or
+    an adjective of a linking verb ("is confident"), has its subject found as the rules find it
+    (:func:`_inherited_subject`, through coordinated and subordinate verbs), else the agent of a
+    passive ("was told by aides"); a noun ("his criticism", "Trump's stance") has its possessor."""
+    tokens = [t for t in doc if start <= t.idx and t.idx + len(t) <= end]
+    if not tokens:
+        return None
+    head = next((t for t in tokens if t.head.i == t.i or not start <= t.head.idx < end), tokens[0])
+    if head.tag_ in ("JJ", "JJR") and head.dep_ in ("acomp", "amod") and head.head.tag_.startswith("VB"):
+        head = head.head
+    subject = None
+    if head.tag_.startswith("VB") or head.tag_ == "MD":
+        subject = _inherited_subject(head)
+        if subject is None:
+            agent = next((c for c in head.children if c.dep_ == "agent"), None)
+            subject = next((c for c in agent.children if c.dep_ == "pobj"), None) if agent is not None else None
+    elif head.tag_.startswith("NN"):
+        subject = next((c for c in head.children if c.dep_ == "poss"), None)
+    if subject is None or start <= subject.idx < end:
+        return None
+    return subject.left_edge.idx, subject.idx + len(subject)
