@@ -14,9 +14,10 @@ model"):
 - ``model_first``: the model's statements (as in ``model``), plus the rule statements no model statement
   overlaps.
 
-Given the article's parse (``doc``), a model statement's source is the subject of its cue as the parse
-gives it (:func:`stance.extraction.cue_subject`, the rules' own reading of a cue), where there is one; the
-model's source span where there is none (measured on the held-out month: docs/results.md). A model
+Given the article's parse (``doc``), a model statement without a source in its cue's sentence takes the
+subject of its cue as the parse gives it (:func:`stance.extraction.cue_subject`, the rules' own reading of
+a cue), where there is one (chosen on the held-out month over always taking the parse's subject, and over
+never: docs/results.md). A model
 statement without a rule statement to take its resolution from gets its speaker's canonical name and
 party from a rule statement whose speaker span overlaps its own (the same mention, resolved by the
 rules), else its party from the speaker's words (:meth:`stance.parties.PartyConfig.party_of`). Every
@@ -57,10 +58,19 @@ _RESOLVED = ("speaker", "speaker_start", "speaker_end", "speaker_canonical", "sp
              "source", "target")
 
 
+def _sentence_start(doc: Any, start: int, end: int) -> int | None:
+    span = doc.char_span(start, end, alignment_mode="expand")
+    return None if span is None or not len(span) else span[0].sent.start
+
+
 def _parsed_speaker(rec: dict[str, Any], text: str, doc: Any) -> dict[str, Any]:
-    """``rec`` with its source span taken from the parse of its cue, when the parse gives one."""
+    """``rec`` with its source span taken from the parse of its cue when the model gives no source in
+    the cue's sentence and the parse gives one."""
     cs, ce = rec.get("cue_start"), rec.get("cue_end")
     if doc is None or not isinstance(cs, int) or not isinstance(ce, int):
+        return rec
+    ss, se = rec.get("speaker_start"), rec.get("speaker_end")
+    if isinstance(ss, int) and isinstance(se, int) and _sentence_start(doc, ss, se) == _sentence_start(doc, cs, ce):
         return rec
     from .extraction import cue_subject
 

@@ -279,14 +279,20 @@ def test_a_cue_without_a_subject_in_the_parse_has_no_source(nlp):
     assert cue_subject(nlp(sentence), start, start + 4) is None  # a passive without its agent
 
 
-def test_with_the_parse_a_model_statement_takes_its_cues_subject_as_source(nlp):
+def test_with_the_parse_a_model_statement_without_a_source_in_its_sentence_takes_its_cues_subject(nlp):
     gold = _gold()
-    wrong = dict(gold[1], rule="attribution-model", speaker="polls", speaker_start=TEXT.index("polls"),
-                 speaker_end=TEXT.index("polls") + 5, speaker_fragments=[[TEXT.index("polls"), TEXT.index("polls") + 5]])
-    out = combine([], [wrong], TEXT, doc=nlp(TEXT))
-    assert out[0]["speaker"] == "Clinton" and (out[0]["speaker_start"], out[0]["speaker_end"]) == _span(TEXT, "Clinton")
-    assert "speaker_fragments" not in out[0]
-    assert combine([], [wrong], TEXT)[0]["speaker"] == "polls"  # without the parse: the model's span
+    far = _span(TEXT, "Trump")  # another sentence than the cue 'believes'
+    elsewhere = dict(gold[1], rule="attribution-model", speaker="Trump", speaker_start=far[0], speaker_end=far[1],
+                     speaker_fragments=[list(far)])
+    none = {k: v for k, v in gold[1].items() if not k.startswith("speaker")}
+    for rec in (elsewhere, dict(none, rule="attribution-model")):
+        out = combine([], [rec], TEXT, doc=nlp(TEXT))
+        assert out[0]["speaker"] == "Clinton" and (out[0]["speaker_start"], out[0]["speaker_end"]) == _span(TEXT, "Clinton")
+        assert "speaker_fragments" not in out[0]
+    assert combine([], [elsewhere], TEXT)[0]["speaker"] == "Trump"  # without the parse: the model's span
+    polls = _span(TEXT, "polls")  # the model's source in the cue's sentence is kept
+    same_sentence = dict(gold[1], rule="attribution-model", speaker="polls", speaker_start=polls[0], speaker_end=polls[1])
+    assert combine([], [same_sentence], TEXT, doc=nlp(TEXT))[0]["speaker"] == "polls"
 
 
 def test_the_seed_stays_14_of_14_with_every_party_right_with_a_model_beside_the_rules(tiny_attribution, tmp_path):
