@@ -107,7 +107,22 @@ def person_names(records: list[Statement]) -> list[str]:
     return sorted(names)
 
 
-def swap_speakers(records: list[Statement], share: float, seed: int) -> list[Statement]:
+def _sides(records: list[Statement], names: list[str], field: str) -> dict[str, str]:
+    """Each name's side: the value of ``field`` most often given with it as source (names without one
+    are left out)."""
+    from collections import Counter
+
+    counts: dict[str, Counter[str]] = {}
+    wanted = set(names)
+    for r in records:
+        source, side = str(r.get("source") or "").strip(), r.get(field)
+        if source in wanted and isinstance(side, str) and side:
+            counts.setdefault(source, Counter())[side] += 1
+    return {name: c.most_common(1)[0][0] for name, c in counts.items()}
+
+
+def swap_speakers(records: list[Statement], share: float, seed: int, *,
+                  same_side: str | None = None) -> list[Statement]:
     """Counterfactual speakers: ``records`` with a seeded ``share`` of those that have a source
     replaced, in place, by another person named as a source in ``records`` (:func:`person_names`),
     the label kept (:func:`stance.counterfactual.swap_speaker` rewrites the mention in the text,
@@ -119,7 +134,12 @@ def swap_speakers(records: list[Statement], share: float, seed: int) -> list[Sta
     examples the model has less to gain from who speaks (the speaker-swap check,
     :mod:`stance.counterfactual`, measures how much it still does). A record keeps its speaker when
     the drawn name already occurs in its text or context. The same records and seed give the same
-    output; the number of examples does not change."""
+    output; the number of examples does not change.
+
+    ``same_side``: a record field (SEESAW's ``source_ideology``) whose value the new speaker shares
+    with the old: a record with a value draws from the names seen as sources with the same value, so
+    the swap keeps the speaker's side and takes only the person away; a record without one draws from
+    every name."""
     from .counterfactual import swap_speaker
 
     if not 0.0 <= share <= 1.0:
@@ -127,10 +147,19 @@ def swap_speakers(records: list[Statement], share: float, seed: int) -> list[Sta
     names = person_names(records)
     if share == 0.0 or len(names) < 2:
         return list(records)
+    sides = _sides(records, names, same_side) if same_side else {}
+    pools: dict[str, list[str]] = {}
+    for name, side in sides.items():
+        pools.setdefault(side, []).append(name)
     rng = random.Random(seed)
     out, swapped = [], 0
     for r in records:
-        draw, name = rng.random(), rng.choice(names)
+        side = r.get(same_side) if same_side else None
+        pool = pools.get(side, []) if isinstance(side, str) and side else names
+        draw, name = rng.random(), rng.choice(pool) if len(pool) >= 2 else ""
+        if not name:
+            out.append(r)
+            continue
         source = r.get("source")
         if draw >= share or not isinstance(source, str) or not source.strip() or name == source.strip() \
                 or name in str(r.get("text") or "") or name in str(r.get("context") or ""):

@@ -65,6 +65,10 @@ class DataConfig:
         "share of the training examples (seeded) whose source is replaced by another person named as a source "
         "in the training set, the label kept: counterfactual speakers (stance.augment.swap_speakers); 0: none"
     )
+    swap_same_side: str | None = _help(
+        "with swap_speakers: a record field whose value the new speaker shares with the old (source_ideology: "
+        "SEESAW's Liberal / Conservative), so that a swap keeps the side and replaces only the person; null: any person"
+    )
     statement_view: bool = _help(
         "directed views: add each example whose source speaks a statement in its sentence as stance run "
         "presents it (text: the statement's content; context: the sentence; stance.augment.statement_views)"

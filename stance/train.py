@@ -166,7 +166,7 @@ def load_run_data(config: Config, datasets: Mapping[str, Any] | None = None) -> 
     train = _subsample(train, config.data.max_train_samples, config.seed)
     leaks = {role: check_leaks(train, sets) for role, sets in (("dev", dev), ("test", test))}
     if config.data.swap_speakers:
-        train = swap_speakers(train, config.data.swap_speakers, config.seed)
+        train = swap_speakers(train, config.data.swap_speakers, config.seed, same_side=config.data.swap_same_side)
     if config.data.augment_swap:
         train = train + [swap_direction(r) for r in train]
     originals = train

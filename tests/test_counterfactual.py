@@ -135,3 +135,22 @@ def test_a_source_the_text_does_not_name_is_left_alone():
     unnamed = {"statement_id": "u", "text": "The president blamed Moscow.", "source": "Barack Obama", "stance": "negative"}
     out = swap_speakers(records + [unnamed] * 10, 1.0, seed=0)
     assert out[-10:] == [unnamed] * 10 and out[:-10] != records
+
+
+def test_with_same_side_the_new_speaker_comes_from_the_old_speakers_side():
+    from stance.augment import swap_speakers
+
+    records = _training_records()
+    side = {"Sergei Lavrov": "east", "John F. Kerry": "west", "Nancy Pelosi": "west", "The Kremlin": "east"}
+    records = [dict(r, source_ideology=side[r["source"]]) for r in records]
+    records += [dict(r, statement_id=f"{r['statement_id']}b", source="Maria Zakharova",
+                     text=r["text"].replace("Sergei Lavrov", "Maria Zakharova"))
+                for r in records if r["source"] == "Sergei Lavrov"]
+    out = swap_speakers(records, 1.0, seed=0, same_side="source_ideology")
+    changed = [(a, b) for a, b in zip(records, out) if a["source"] != b["source"]]
+    assert changed
+    names_side = {"Sergei Lavrov": "east", "Maria Zakharova": "east", "John F. Kerry": "west", "Nancy Pelosi": "west"}
+    assert all(names_side[b["source"]] == a["source_ideology"] for a, b in changed)
+    # without it, some swaps cross sides
+    anyone = swap_speakers(records, 1.0, seed=0)
+    assert any(names_side[b["source"]] != a["source_ideology"] for a, b in zip(records, anyone) if a["source"] != b["source"])
