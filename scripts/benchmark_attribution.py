@@ -25,7 +25,7 @@ from pathlib import Path
 from stance.attribution import AttributionModel
 from stance.attribution_combine import STRATEGIES, combine
 from stance.attribution_train import AttributionConfig, gold_records, load_polnear_splits
-from stance.extraction import extract_many
+from stance.extraction import extract_parsed
 from stance.extraction_eval import compare_attributions, format_attribution_table, score_attributions
 from stance.hardware import cpu_name
 from stance.io import make_dir, read_jsonl, write_json, write_jsonl
@@ -60,8 +60,18 @@ def main(argv: list[str] | None = None) -> int:
     words = sum(len(a.text.split()) for a in articles)
     gold = gold_records(articles)
 
-    rules, rule_s = _predict(out / f"rules_{args.split}.jsonl", args.reuse,
-                             lambda: list(extract_many((a.doc_id, a.text, {}) for a in articles)))
+    nlp = load_nlp()
+    docs: dict[str, object] = {}
+
+    def rule_statements() -> list[dict]:  # one parse per article serves the rules and the combinations
+        found = []
+        for a, (doc, statements) in zip(articles, extract_parsed(((a.doc_id, a.text, {}) for a in articles),
+                                                                 nlp, None, 16)):
+            docs[a.doc_id] = doc
+            found.extend(statements)
+        return found
+
+    rules, rule_s = _predict(out / f"rules_{args.split}.jsonl", args.reuse, rule_statements)
     model = AttributionModel.from_pretrained(args.model)
     found, model_s = _predict(out / f"model_{args.split}.jsonl", args.reuse,
                               lambda: model.predict_articles({"doc_id": a.doc_id, "text": a.text} for a in articles))
@@ -70,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         by_doc[str(r["doc_id"])]["rules"].append(r)
     for r in found:
         by_doc[str(r["doc_id"])]["model"].append(r)
-    docs = dict(zip(doc_ids, parse_many((a.text for a in articles), load_nlp())))
+    if not docs:  # the rule statements were reused: parse for the combinations
+        docs.update(zip(doc_ids, parse_many((a.text for a in articles), nlp)))
     systems = {"rules": rules, "model": found}
     for strategy in STRATEGIES:
         systems[f"rules+model:{strategy}"] = [
