@@ -13,6 +13,13 @@ bootstrap differences (the same article resamples,
 :func:`stance.extraction_eval.compare_attributions`) of each combination against rules alone and the model
 alone; and the words per second of the rules and of the model on this machine. Predictions are written to
 the output folder and reused with ``--reuse``.
+
+``--compare-with DIR`` (an earlier output folder of this script on the same split, e.g. another encoder's)
+adds that folder's model alone and its union with these rules as systems, and pairs this model against
+it, alone and in the union:
+
+    python scripts/benchmark_attribution.py runs/attribution-mpnet/model --split heldout \
+        --output runs/attribution-mpnet-bench --compare-with runs/attribution-bench
 """
 from __future__ import annotations
 
@@ -50,7 +57,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data-dir", help="corpus folder (default: $STANCE_DATA_DIR)")
     ap.add_argument("--bootstrap", type=int, default=1000)
     ap.add_argument("--reuse", action="store_true", help="reuse the predictions already in --output")
+    ap.add_argument("--compare-with", metavar="DIR",
+                    help="an earlier output folder of this script on the same split: pair this model against its model")
     args = ap.parse_args(argv)
+    other_path = Path(args.compare_with) / f"model_{args.split}.jsonl" if args.compare_with else None
+    if other_path is not None and not other_path.is_file():
+        ap.error(f"{other_path}: no model predictions of split {args.split} there (--compare-with)")
 
     config = AttributionConfig()
     config.data.dir = args.data_dir
@@ -92,12 +104,25 @@ def main(argv: list[str] | None = None) -> int:
     systems["rules+model:union:model-sources"] = [
         rec for a in articles for rec in combine(by_doc[a.doc_id]["rules"], by_doc[a.doc_id]["model"], a.text,
                                                  metadata={"doc_id": a.doc_id})]
+    paired = [(f"rules+model:{s}", b) for s in STRATEGIES for b in ("rules", "model")]
+    if other_path is not None:
+        other = Path(args.compare_with).name
+        known = set(doc_ids)
+        other_found = [r for r in read_jsonl(other_path, allow_empty=True) if str(r["doc_id"]) in known]
+        other_by_doc: dict[str, list[dict]] = {d: [] for d in doc_ids}
+        for r in other_found:
+            other_by_doc[str(r["doc_id"])].append(r)
+        systems[f"{other}:model"] = other_found
+        systems[f"rules+{other}:union"] = [
+            rec for a in articles for rec in combine(by_doc[a.doc_id]["rules"], other_by_doc[a.doc_id], a.text,
+                                                     metadata={"doc_id": a.doc_id}, doc=docs[a.doc_id])]
+        paired += [("model", f"{other}:model"), ("rules+model:union", f"rules+{other}:union")]
     metrics = {}
     for name, pred in systems.items():
         m = score_attributions(gold, pred, n_bootstrap=args.bootstrap)
         metrics[name] = {k: v for k, v in m.items() if k not in ("missed", "extra", "pairs")}
     comparisons = {f"{a} - {b}": compare_attributions(gold, systems[a], systems[b], n_bootstrap=args.bootstrap)
-                   for a in (f"rules+model:{s}" for s in STRATEGIES) for b in ("rules", "model")}
+                   for a, b in paired}
     comparisons["rules+model:union - rules+model:union:model-sources"] = compare_attributions(
         gold, systems["rules+model:union"], systems["rules+model:union:model-sources"], n_bootstrap=args.bootstrap)
     comparisons["model - rules"] = compare_attributions(gold, found, rules, n_bootstrap=args.bootstrap)

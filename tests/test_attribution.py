@@ -212,6 +212,30 @@ def test_an_interrupted_training_resumes_from_its_checkpoint(tmp_path: Path, tin
     assert result["steps"] == 3 and (tmp_path / "run" / "COMPLETE").exists()
 
 
+def test_the_benchmark_pairs_a_model_against_an_earlier_benchmark_folder(tiny_attribution: Path, tmp_path: Path,
+                                                                         capsys):
+    """scripts/benchmark_attribution.py --compare-with: the earlier folder's model alone and in the union
+    become systems, paired with this model; the same model against itself differs by nothing."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("benchmark_attribution",
+                                                  Path(__file__).resolve().parent.parent / "scripts" / "benchmark_attribution.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    data = _polnear_folder(tmp_path / "data")
+    common = [str(tiny_attribution), "--split", "dev", "--data-dir", str(data), "--bootstrap", "20"]
+    assert bench.main([*common, "--output", str(tmp_path / "first")]) == 0
+    assert bench.main([*common, "--output", str(tmp_path / "second"), "--compare-with", str(tmp_path / "first")]) == 0
+    metrics = json.loads((tmp_path / "second" / "metrics_dev.json").read_text(encoding="utf-8"))
+    assert {"first:model", "rules+first:union"} <= set(metrics["systems"])
+    for pair in ("model - first:model", "rules+model:union - rules+first:union"):
+        assert metrics["paired"][pair]["overlap_f1"]["delta"] == 0.0
+    assert "rules+first:union" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as stop:  # a folder without this split's predictions
+        bench.main([*common, "--output", str(tmp_path / "third"), "--compare-with", str(tmp_path / "data")])
+    assert stop.value.code == 2 and not (tmp_path / "third").exists()
+
+
 # ---------------------------------------------------------------------- combination
 def _rule(start: int, end: int, text: str = TEXT, **extra: object) -> dict:
     return {"doc_id": "d", "statement_id": "s", "content": text[start:end], "start": start, "end": end,
