@@ -134,8 +134,9 @@ def main(argv: list[str] | None = None) -> int:
 
     print(format_attribution_table(metrics, title=f"PolNeAR {args.split} ({len(articles)} articles)"))
     print("\npaired bootstrap over articles (A - B: delta [95% CI] p)")
+    width = max(len(name) for name in comparisons) + 2
     for name, d in comparisons.items():
-        print(f"  {name:52s}" + "  ".join(
+        print(f"  {name:{width}s}" + "  ".join(
             f"{k} {v['delta']:+.3f} [{v['ci95'][0]:+.3f} {v['ci95'][1]:+.3f}] p={v['p']:.3f}"
             for k, v in d.items() if k in ("overlap_f1", "source_accuracy") and v))
     print("\nspeed:", json.dumps(speed))
