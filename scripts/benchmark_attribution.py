@@ -49,6 +49,13 @@ def _predict(path: Path, reuse: bool, make) -> tuple[list[dict], float | None]:
     return rows, seconds
 
 
+def _by_doc(statements: list[dict], doc_ids: list[str]) -> dict[str, list[dict]]:
+    grouped: dict[str, list[dict]] = {d: [] for d in doc_ids}
+    for r in statements:
+        grouped[str(r["doc_id"])].append(r)
+    return grouped
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("model", help="an attribution model folder (runs/attribution/model)")
@@ -87,35 +94,27 @@ def main(argv: list[str] | None = None) -> int:
     model = AttributionModel.from_pretrained(args.model)
     found, model_s = _predict(out / f"model_{args.split}.jsonl", args.reuse,
                               lambda: model.predict_articles({"doc_id": a.doc_id, "text": a.text} for a in articles))
-    by_doc: dict[str, dict[str, list[dict]]] = {d: {"rules": [], "model": []} for d in doc_ids}
-    for r in rules:
-        by_doc[str(r["doc_id"])]["rules"].append(r)
-    for r in found:
-        by_doc[str(r["doc_id"])]["model"].append(r)
     if not docs:  # the rule statements were reused: parse for the combinations
         docs.update(zip(doc_ids, parse_many((a.text for a in articles), nlp)))
+    rules_by_doc = _by_doc(rules, doc_ids)
+
+    def combined(statements: list[dict], strategy: str = "union", parsed: bool = True) -> list[dict]:
+        by_doc = _by_doc(statements, doc_ids)
+        return [rec for a in articles for rec in combine(rules_by_doc[a.doc_id], by_doc[a.doc_id], a.text,
+                                                         strategy=strategy, metadata={"doc_id": a.doc_id},
+                                                         doc=docs[a.doc_id] if parsed else None)]
+
     systems = {"rules": rules, "model": found}
     for strategy in STRATEGIES:
-        systems[f"rules+model:{strategy}"] = [
-            rec for a in articles for rec in combine(by_doc[a.doc_id]["rules"], by_doc[a.doc_id]["model"], a.text,
-                                                     strategy=strategy, metadata={"doc_id": a.doc_id},
-                                                     doc=docs[a.doc_id])]
+        systems[f"rules+model:{strategy}"] = combined(found, strategy)
     # the default combination with the model's own source spans instead of the parsed subjects of its cues
-    systems["rules+model:union:model-sources"] = [
-        rec for a in articles for rec in combine(by_doc[a.doc_id]["rules"], by_doc[a.doc_id]["model"], a.text,
-                                                 metadata={"doc_id": a.doc_id})]
+    systems["rules+model:union:model-sources"] = combined(found, parsed=False)
     paired = [(f"rules+model:{s}", b) for s in STRATEGIES for b in ("rules", "model")]
     if other_path is not None:
         other = Path(args.compare_with).name
         known = set(doc_ids)
-        other_found = [r for r in read_jsonl(other_path, allow_empty=True) if str(r["doc_id"]) in known]
-        other_by_doc: dict[str, list[dict]] = {d: [] for d in doc_ids}
-        for r in other_found:
-            other_by_doc[str(r["doc_id"])].append(r)
-        systems[f"{other}:model"] = other_found
-        systems[f"rules+{other}:union"] = [
-            rec for a in articles for rec in combine(by_doc[a.doc_id]["rules"], other_by_doc[a.doc_id], a.text,
-                                                     metadata={"doc_id": a.doc_id}, doc=docs[a.doc_id])]
+        systems[f"{other}:model"] = [r for r in read_jsonl(other_path, allow_empty=True) if str(r["doc_id"]) in known]
+        systems[f"rules+{other}:union"] = combined(systems[f"{other}:model"])
         paired += [("model", f"{other}:model"), ("rules+model:union", f"rules+{other}:union")]
     metrics = {}
     for name, pred in systems.items():

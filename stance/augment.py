@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import random
 import re
+from collections import Counter
 from typing import Any
 
 from .corpora.dse import DSE_LABELS, SWAPPED_DSE_LABEL, swap_entities
@@ -110,8 +111,6 @@ def person_names(records: list[Statement]) -> list[str]:
 def _sides(records: list[Statement], names: list[str], field: str) -> dict[str, str]:
     """Each name's side: the value of ``field`` most often given with it as source (names without one
     are left out)."""
-    from collections import Counter
-
     counts: dict[str, Counter[str]] = {}
     wanted = set(names)
     for r in records:

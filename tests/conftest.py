@@ -25,6 +25,16 @@ WORDS = (
 ).split()
 
 
+def load_script(name: str):
+    """A script of ``scripts/`` imported as a module, for tests that call its ``main``."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, REPO / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def build_tiny_encoder(path: Path) -> Path:
     """A random 2-layer BERT with a character-level WordPiece vocabulary (any ASCII text tokenizes)."""
     from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast

@@ -216,12 +216,9 @@ def test_the_benchmark_pairs_a_model_against_an_earlier_benchmark_folder(tiny_at
                                                                          capsys):
     """scripts/benchmark_attribution.py --compare-with: the earlier folder's model alone and in the union
     become systems, paired with this model; the same model against itself differs by nothing."""
-    import importlib.util
+    from conftest import load_script
 
-    spec = importlib.util.spec_from_file_location("benchmark_attribution",
-                                                  Path(__file__).resolve().parent.parent / "scripts" / "benchmark_attribution.py")
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = load_script("benchmark_attribution")
     data = _polnear_folder(tmp_path / "data")
     common = [str(tiny_attribution), "--split", "dev", "--data-dir", str(data), "--bootstrap", "20"]
     assert bench.main([*common, "--output", str(tmp_path / "first")]) == 0

@@ -2,19 +2,18 @@
 and `stance evaluate`, and the PolNeAR benchmark script, on invented articles laid out as PolNeAR is."""
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 from pathlib import Path
 
 import pytest
+from conftest import load_script
 
 from stance.cues import cue_type
 from stance.extraction_eval import (
     compare_attributions, format_attribution_table, merge_same_cue, nested_predictions, score_attributions,
 )
 
-REPO = Path(__file__).resolve().parent.parent
 TEXT = 'Smith said the plan failed. "We lost," Jones said. "Badly." Voters fear a recession. It is over.'
 
 
@@ -190,9 +189,7 @@ def test_extract_and_evaluate_read_polnear_specs(tmp_path, monkeypatch, capsys):
 
 def test_the_benchmark_script_writes_its_run_folder(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("STANCE_DATA_DIR", str(_polnear(tmp_path / "data")))
-    spec = importlib.util.spec_from_file_location("benchmark_polnear", REPO / "scripts" / "benchmark_polnear.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_script("benchmark_polnear")
     out = tmp_path / "run"
     monkeypatch.setattr(sys, "argv", ["benchmark_polnear.py", "--split", "dev", "--output", str(out),
                                       "--bootstrap", "20", "--annotators", "all"])

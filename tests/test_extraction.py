@@ -288,12 +288,11 @@ def test_seed_article_against_its_gold(tmp_path):
 def test_extraction_diff_script_extracts_compares_and_samples(tmp_path, capsys, monkeypatch):
     """scripts/extraction_diff.py on two real SEESAW articles: extract, compare an output with itself
     (nothing differs), and print a random sample with each statement's context for a person to judge."""
-    import importlib.util
     import sys
 
-    spec = importlib.util.spec_from_file_location("extraction_diff", REPO / "scripts" / "extraction_diff.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    from conftest import load_script
+
+    module = load_script("extraction_diff")
     out = tmp_path / "x.jsonl"
     for argv in (["extract", "--output", str(out), "--articles", "2"], ["compare", str(out), str(out)],
                  ["sample", str(out), "--n", "3"]):

@@ -277,12 +277,11 @@ def test_label_colours_follow_polarity():
 
 
 def test_compare_runs_pairs_the_models_of_two_runs_test_set_by_test_set(tmp_path):
-    import importlib.util
     import json
 
-    spec = importlib.util.spec_from_file_location("compare_runs", Path(__file__).resolve().parent.parent / "scripts" / "compare_runs.py")
-    compare_runs = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(compare_runs)
+    from conftest import load_script
+
+    compare_runs = load_script("compare_runs")
     gold = ["negative", "negative", "positive", "positive", "neutral", "neutral"]
     runs = {"a": ["negative", "negative", "positive", "positive", "neutral", "positive"],
             "b": ["negative", "positive", "negative", "positive", "neutral", "positive"]}
