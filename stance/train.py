@@ -22,9 +22,9 @@ A run folder holds everything needed to read the run back::
 Why its own training loop and not a ``transformers.Trainer`` subclass: what Trainer would bring
 (parameter groups, warm-up, clipping, keeping the best model, checkpoints, length grouping) takes a few lines
 each here, while what this toolkit needs beyond it would all be overrides: the class-weighted loss over the
-classifier's own ``logits`` (marker pooling), model selection on the macro-F1 of the dev sets, each process's
-share of a batch that keeps the one-process schedule under ``accelerate launch``, and checkpoints that load
-with ``weights_only``. A switch would also change the published scores (other shuffling and schedule
+classifier's own ``logits`` (marker pooling), model selection on the macro-F1 of the dev sets (their mean: each
+set weighs the same), each process's share of a batch that keeps the one-process schedule under
+``accelerate launch``, and checkpoints that load with ``weights_only``. A switch would also change the published scores (other shuffling and schedule
 details), so it would first have to be shown to match this loop within noise over three seeds on one config;
 and Trainer's arguments change between transformers releases, which would narrow the transformers range.
 Kept, the loop saves in each checkpoint what an exact continuation needs: weights, optimiser, scheduler,
@@ -533,13 +533,18 @@ def fit(clf: Any, data: RunData, config: Config, out: Path, *, resume: bool = Fa
 
     dev_records = [r for records in data.dev.values() for r in records]
 
-    def evaluate_dev() -> float:
+    def evaluate_dev() -> tuple[float, dict[str, float]]:
+        """The selection score, the mean of the dev sets' macro-F1 (each set weighs the same, whatever its
+        size; with one set, its macro-F1), and each set's macro-F1."""
         if not dev_records:
-            return float("nan")
-        pred = clf.predict(dev_records, batch_size=tc.eval_batch_size)
-        m = classification_metrics([r[lf] for r in dev_records], pred, labels=clf.labels)
+            return float("nan"), {}
+        pred = iter(clf.predict(dev_records, batch_size=tc.eval_batch_size))
+        per_set = {}
+        for spec, records in data.dev.items():
+            mine = [next(pred) for _ in records]
+            per_set[spec] = float(classification_metrics([r[lf] for r in records], mine, labels=clf.labels)["macro_f1"])
         model.train()
-        return float(m["macro_f1"])
+        return sum(per_set.values()) / len(per_set), per_set
 
     def batch_loss(idx: list[int]) -> tuple[Any, float]:
         """This process's loss on its share of the batch ``idx``, and the batch's mean loss (for the log)."""
@@ -582,9 +587,11 @@ def fit(clf: Any, data: RunData, config: Config, out: Path, *, resume: bool = Fa
             bar.set_postfix(loss=f"{running:.3f}", epoch=f"{step / steps_per_epoch:.2f}")
             # evaluation, the best model and checkpoints: the main process's job
             if main and (step % eval_every == 0 or step == total_steps):
-                score = evaluate_dev()
-                history.append({"step": step, "epoch": round(step / steps_per_epoch, 3), "dev_macro_f1": score, "loss": running})
-                log.info("step %d: dev macro-F1 %.4f (loss %.4f)", step, score, running)
+                score, per_set = evaluate_dev()
+                history.append({"step": step, "epoch": round(step / steps_per_epoch, 3), "dev_macro_f1": score,
+                                "dev_sets": per_set, "loss": running})
+                log.info("step %d: dev macro-F1 %.4f%s (loss %.4f)", step, score,
+                         f" ({', '.join(f'{k} {v:.4f}' for k, v in per_set.items())})" if len(per_set) > 1 else "", running)
                 if not dev_records or score > best:
                     best = score if dev_records else best
                     clf.save_pretrained(out / "model")
@@ -793,7 +800,10 @@ def run_training(config: Config, output_dir: str | Path | None = None, *, overwr
             from .calibration import add_test_calibration
 
             metrics["calibration"] = add_test_calibration(out, clf.labels, clf.temperature)
-        metrics["dev"] = {"best_macro_f1": training.get("best_dev_macro_f1"), "history": training.get("history", [])}
+        history = training.get("history", [])
+        chosen = next((h for h in history if h["dev_macro_f1"] == training.get("best_dev_macro_f1")), {})
+        metrics["dev"] = {"best_macro_f1": training.get("best_dev_macro_f1"), "sets": chosen.get("dev_sets", {}),
+                          "history": history}
         metrics["training"] = {k: v for k, v in training.items() if k != "history"}
         metrics["labels"] = data.labels
         metrics["n_train"] = len(data.train)

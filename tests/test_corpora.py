@@ -90,7 +90,7 @@ def test_spec_help_label_sets_and_variant_check_come_from_the_registry():
     help_text = corpora.spec_help()
     for entry in registry.all_corpora().values():
         assert entry.spec_forms() in help_text
-    assert "seesaw:{train,valid}[:opposed]" in help_text
+    assert "seesaw:{train,valid,fit,dev}[:opposed]" in help_text
     assert corpora.dataset_labels("seesaw:valid") == list(registry.get("seesaw").labels)
     with pytest.raises(StanceError, match="unknown variant 'agreed'; seesaw has opposed"):
         corpora.DatasetSpec.parse("seesaw:train:agreed")

@@ -368,6 +368,20 @@ def test_seesaw_stories_per_split(split, n_stories):
     assert len(found) > 0.4 * len(records)  # most sentences name the source by its surname only
 
 
+def test_seesaw_fit_and_dev_divide_the_train_split_by_story():
+    train, fit, dev = (load_records(f"seesaw:{split}") for split in ("train", "fit", "dev"))
+    stories = {name: {r["story_id"] for r in records} for name, records in (("train", train), ("fit", fit), ("dev", dev))}
+    assert len(stories["dev"]) == 21 and len(stories["fit"]) == 127 - 21
+    assert not stories["fit"] & stories["dev"] and stories["fit"] | stories["dev"] == stories["train"]
+    assert len(fit) + len(dev) == len(train)
+    assert {r["split"] for r in dev} == {"dev"}
+    assert all(seesaw_mod.is_dev_story(s) for s in stories["dev"])
+    assert not any(seesaw_mod.is_dev_story(s) for s in stories["fit"])
+    assert not stories["dev"] & set(seesaw_stories("valid"))
+    opposed = load_records("seesaw:dev:opposed")
+    assert 0 < len(opposed) < len(dev) and {r["story_id"] for r in opposed} <= stories["dev"]
+
+
 def test_seesaw_opposed_keeps_liberal_versus_conservative_only():
     everything = load_records("seesaw:valid")
     opposed = load_records("seesaw:valid:opposed")

@@ -135,3 +135,15 @@ def test_training_with_marker_pooling_saves_a_model_that_predicts_the_same(tiny_
     rows = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
     dse = [r for r in rows if r["eval_set"] == "dse:test@40"]
     assert [r["predicted"] for r in dse] == clf.predict(dse)
+
+
+def test_with_two_dev_sets_the_model_is_chosen_on_the_mean_of_their_macro_f1(tiny_encoder, tmp_path):
+    out = tmp_path / "run"
+    run_training(small_config(tiny_encoder, "data.dev=[dse:valid@32, dse:valid@12]"), out)
+    dev = json.loads((out / "metrics.json").read_text())["dev"]
+    for entry in dev["history"]:
+        assert set(entry["dev_sets"]) == {"dse:valid@32", "dse:valid@12"}
+        assert entry["dev_macro_f1"] == pytest.approx(sum(entry["dev_sets"].values()) / 2)
+    best = max(dev["history"], key=lambda h: h["dev_macro_f1"])
+    assert dev["best_macro_f1"] == best["dev_macro_f1"]
+    assert dev["sets"] == best["dev_sets"]

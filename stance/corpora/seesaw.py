@@ -2,10 +2,15 @@
 
 ``seesaw:{train,valid}``: every annotated triplet as a directed record (subject -> object, positive or
 negative; SEESAW annotates no neutral pairs); ``:opposed`` keeps Liberal vs Conservative pairs only.
+``seesaw:{fit,dev}`` divide SEESAW's train split by story, so that a recipe can be chosen on stories it
+was not trained on while ``valid`` (the stories SEESAW's authors held out) stays a test: ``dev`` is every
+train story whose id hashes into the lowest ``DEV_STORY_PERCENT`` of 100 buckets (sha256, so the division
+is the same everywhere and needs no seed), ``fit`` is the rest.
 Read from ``seesaw/{meta,articles,annotations}`` under the data folder (docs/data.md).
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections import Counter
@@ -21,7 +26,8 @@ from ..schema import DEFAULT_LABEL_FIELD as LABEL_FIELD, Statement
 from .registry import Corpus
 
 SEESAW_LABELS = ("negative", "positive")  # SEESAW annotates no neutral pairs
-SEESAW_SPLITS = ("train", "valid")
+SEESAW_SPLITS = ("train", "valid", "fit", "dev")
+DEV_STORY_PERCENT = 15  # the share of SEESAW's train stories held out as ``seesaw:dev`` (21 of 127)
 _SEESAW_SENTIMENT = {"POS": "positive", "NEG": "negative"}
 # SEESAW's subject/object when no entity is named (e.g. the author), or one outside the article's entity
 # list, whose name the annotation does not give: both read as no name (the model input says "unknown")
@@ -176,15 +182,22 @@ def read_seesaw_document(
     return records
 
 
+def is_dev_story(story_id: str) -> bool:
+    """Whether a SEESAW train story belongs to ``seesaw:dev`` (a fixed hash of its id; see the module doc)."""
+    return int(hashlib.sha256(story_id.encode("utf-8")).hexdigest(), 16) % 100 < DEV_STORY_PERCENT
+
+
 def seesaw_stories(split: str, root: str | Path | None = None) -> dict[str, dict[str, Any]]:
-    """Story id (``TRIPLET_NNN``) -> meta of every SEESAW story whose ``Split`` is ``split``."""
+    """Story id (``TRIPLET_NNN``) -> meta of every SEESAW story whose ``Split`` is ``split``; ``fit`` and
+    ``dev`` are the two story-level parts of ``train``."""
     base = corpus_dir("seesaw", root) / "meta"
+    wanted = "train" if split in ("fit", "dev") else split
     stories = {}
     for path in sorted(base.glob("TRIPLET_*.json")):
         meta = _read_json(path)
         if not isinstance(meta, dict) or not isinstance(meta.get("Split"), str):
             raise InputError(path, "missing the story's Split", field="Split")
-        if meta["Split"] == split:
+        if meta["Split"] == wanted and (split == wanted or is_dev_story(path.stem) == (split == "dev")):
             stories[path.stem] = meta
     return stories
 
@@ -210,7 +223,8 @@ def _load(split: str, root: str | Path | None = None, *, variant: str | None = N
 
 CORPORA = [
     Corpus("seesaw", _load, SEESAW_SPLITS, SEESAW_LABELS,
-           records="one per annotated triplet",
+           records="one per annotated triplet; `fit` and `dev` divide `train` by story (`dev`: 21 of its 127 "
+                   "stories, by a fixed hash of the story id)",
            variants={"opposed": "triplets between a Liberal and a Conservative entity"},
            title="SEESAW: entity-to-entity stance triplets in news articles",
            source="https://github.com/launchnlp/SEESAW (commit aeb7bac)",
