@@ -533,16 +533,19 @@ def fit(clf: Any, data: RunData, config: Config, out: Path, *, resume: bool = Fa
 
     dev_records = [r for records in data.dev.values() for r in records]
 
+    allowed = {spec: eval_labels(spec, clf.labels, config) for spec in data.dev}
+
     def evaluate_dev() -> tuple[float, dict[str, float]]:
         """The selection score, the mean of the dev sets' macro-F1 (each set weighs the same, whatever its
-        size; with one set, its macro-F1), and each set's macro-F1."""
+        size; with one set, its macro-F1), and each set's macro-F1. A set annotated with fewer classes than
+        the model has is scored as the test sets are (:func:`eval_labels`)."""
         if not dev_records:
             return float("nan"), {}
-        pred = iter(clf.predict(dev_records, batch_size=tc.eval_batch_size))
+        proba = iter(clf.predict_proba(dev_records, batch_size=tc.eval_batch_size))
         per_set = {}
         for spec, records in data.dev.items():
-            mine = [next(pred) for _ in records]
-            per_set[spec] = float(classification_metrics([r[lf] for r in records], mine, labels=clf.labels)["macro_f1"])
+            pred = restricted_argmax(np.stack([next(proba) for _ in records]), clf.labels, allowed[spec])
+            per_set[spec] = float(classification_metrics([r[lf] for r in records], pred, labels=allowed[spec])["macro_f1"])
         model.train()
         return sum(per_set.values()) / len(per_set), per_set
 

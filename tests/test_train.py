@@ -147,3 +147,27 @@ def test_with_two_dev_sets_the_model_is_chosen_on_the_mean_of_their_macro_f1(tin
     best = max(dev["history"], key=lambda h: h["dev_macro_f1"])
     assert dev["best_macro_f1"] == best["dev_macro_f1"]
     assert dev["sets"] == best["dev_sets"]
+
+
+def test_a_dev_set_with_fewer_classes_is_scored_over_its_own_labels(tiny_encoder, tmp_path):
+    from stance.metrics import classification_metrics
+    from stance.model import StanceClassifier
+    from stance.train import load_run_data, restricted_argmax
+
+    config = load_config(None, overrides=[
+        f"model.name_or_path={tiny_encoder}", "name=tiny-directed", "labels=[negative, neutral, positive]",
+        "data.train=[dse-directed:train@96]", "data.dev=[dse-directed:valid@24, seesaw:dev@24]",
+        "data.test=[seesaw:dev@8]", "train.epochs=1", "train.batch_size=16", "model.max_length=64",
+        "evaluation.n_bootstrap=20",
+    ])
+    out = tmp_path / "run"
+    run_training(config, out)
+    dev = json.loads((out / "metrics.json").read_text())["dev"]
+    seesaw = load_run_data(config).dev["seesaw:dev@24"]
+    clf = StanceClassifier.from_pretrained(out / "model")
+    proba = clf.predict_proba(seesaw)
+    gold = [r["stance"] for r in seesaw]
+    restricted = restricted_argmax(proba, clf.labels, ["negative", "positive"])  # SEESAW has no neutral
+    assert dev["sets"]["seesaw:dev@24"] == pytest.approx(
+        classification_metrics(gold, restricted, labels=["negative", "positive"])["macro_f1"])
+    assert dev["best_macro_f1"] == pytest.approx(sum(dev["sets"].values()) / 2)
