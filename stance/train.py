@@ -24,9 +24,10 @@ Why its own training loop and not a ``transformers.Trainer`` subclass: what Trai
 each here, while what this toolkit needs beyond it would all be overrides: the class-weighted loss over the
 classifier's own ``logits`` (marker pooling), model selection on the macro-F1 of the dev sets (their mean: each
 set weighs the same), each process's share of a batch that keeps the one-process schedule under
-``accelerate launch``, and checkpoints that load with ``weights_only``. A switch would also change the published scores (other shuffling and schedule
-details), so it would first have to be shown to match this loop within noise over three seeds on one config;
-and Trainer's arguments change between transformers releases, which would narrow the transformers range.
+``accelerate launch``, and checkpoints that load with ``weights_only``. A switch would also change the
+published scores (other shuffling and schedule details), so it would first have to be shown to match this loop
+within noise over three seeds on one config; and Trainer's arguments change between transformers releases,
+which would narrow the transformers range.
 Kept, the loop saves in each checkpoint what an exact continuation needs: weights, optimiser, scheduler,
 position, and the random states of every process (Python's ``random``, NumPy, torch on the CPU and, on a
 GPU, torch CUDA; :func:`rng_state`), each restored by ``--resume``.
@@ -793,6 +794,10 @@ def run_training(config: Config, output_dir: str | Path | None = None, *, overwr
         else:
             training = {"steps": 0}
             clf.save_pretrained(out / "model")
+        scoring = resolve_precision(config.evaluation.precision, cuda=not _cpu_only())
+        if scoring == "bf16":  # the saved fp32 model, run in bfloat16 for the calibration and the test sets
+            clf = StanceClassifier.from_pretrained(out / "model", quantize="bf16")
+        log.info("scoring precision: %s (evaluation.precision: %s)", scoring, config.evaluation.precision)
         calibration = None
         if config.evaluation.calibration == "temperature":  # before scoring: predictions carry calibrated scores
             from .calibration import calibrate_run
@@ -808,6 +813,7 @@ def run_training(config: Config, output_dir: str | Path | None = None, *, overwr
         metrics["dev"] = {"best_macro_f1": training.get("best_dev_macro_f1"), "sets": chosen.get("dev_sets", {}),
                           "history": history}
         metrics["training"] = {k: v for k, v in training.items() if k != "history"}
+        metrics["scoring_precision"] = scoring
         metrics["labels"] = data.labels
         metrics["n_train"] = len(data.train)
         metrics["wall_seconds"] = round(time.time() - t0, 1)

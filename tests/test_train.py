@@ -171,3 +171,15 @@ def test_a_dev_set_with_fewer_classes_is_scored_over_its_own_labels(tiny_encoder
     assert dev["sets"]["seesaw:dev@24"] == pytest.approx(
         classification_metrics(gold, restricted, labels=["negative", "positive"])["macro_f1"])
     assert dev["best_macro_f1"] == pytest.approx(sum(dev["sets"].values()) / 2)
+
+
+def test_the_test_sets_can_be_scored_in_bf16_and_are_scored_in_fp32_by_default(tiny_encoder, tmp_path):
+    run_training(small_config(tiny_encoder), tmp_path / "fp32")
+    run_training(small_config(tiny_encoder, "evaluation.precision=bf16"), tmp_path / "bf16")
+    fp32, bf16 = (json.loads((tmp_path / name / "metrics.json").read_text()) for name in ("fp32", "bf16"))
+    assert fp32["scoring_precision"] == "fp32" and bf16["scoring_precision"] == "bf16"
+    assert fp32["dev"] == bf16["dev"]  # training and its model selection are the same; only the scoring differs
+    rows = [[json.loads(line) for line in (tmp_path / name / "predictions.jsonl").read_text().splitlines()]
+            for name in ("fp32", "bf16")]
+    assert len(rows[0]) == len(rows[1])
+    assert [r["scores"] for r in rows[0]] != [r["scores"] for r in rows[1]]  # bfloat16 rounds the scores
