@@ -784,19 +784,21 @@ def run_training(config: Config, output_dir: str | Path | None = None, *, overwr
         )
         clf.label_alias = dict(config.evaluation.label_alias)
         clf.display_alias = dict(config.evaluation.display_alias)
+        # the precision the saved fp32 model is run in for the calibration and the test sets
+        scoring = resolve_precision(config.evaluation.precision, cuda=not _cpu_only())
+        bf16 = "bf16" if scoring == "bf16" else None
         if config.train.epochs > 0 or config.train.max_steps:
             training = fit(clf, data, config, out, resume=resume)
             if not main:
                 return {"process_index": state.process_index, "table": f"process {state.process_index}: trained; results in {out}"}
-            clf = StanceClassifier.from_pretrained(out / "model")
+            clf = StanceClassifier.from_pretrained(out / "model", quantize=bf16)
         elif not main:
             return {"process_index": state.process_index, "table": f"process {state.process_index}: nothing to train"}
         else:
             training = {"steps": 0}
             clf.save_pretrained(out / "model")
-        scoring = resolve_precision(config.evaluation.precision, cuda=not _cpu_only())
-        if scoring == "bf16":  # the saved fp32 model, run in bfloat16 for the calibration and the test sets
-            clf = StanceClassifier.from_pretrained(out / "model", quantize="bf16")
+            if bf16:
+                clf = StanceClassifier.from_pretrained(out / "model", quantize=bf16)
         log.info("scoring precision: %s (evaluation.precision: %s)", scoring, config.evaluation.precision)
         calibration = None
         if config.evaluation.calibration == "temperature":  # before scoring: predictions carry calibrated scores
