@@ -1,10 +1,14 @@
 """Print the benchmark table of docs/results.md from finished run folders.
 
     python scripts/results_table.py runs/dse runs/newsmtsc
+    python scripts/results_table.py --seeds runs/newsmtsc-mpnet-s42 runs/newsmtsc-mpnet-s43 runs/newsmtsc-mpnet-s44
 
 For each run: every test set with the fine-tuned model and the baselines (macro-F1 and accuracy with
 95% bootstrap CIs), and the paired tests of the model against TF-IDF + LR (exact McNemar, paired
-bootstrap of the macro-F1 difference). Reads only what the runs wrote.
+bootstrap of the macro-F1 difference). With ``--seeds``, the runs are one recipe trained with several
+seeds: one table of the model's macro-F1 per seed with the mean and standard deviation
+(stance.results.seeds_table), and each seed's paired test against TF-IDF + LR. Reads only what the runs
+wrote.
 """
 from __future__ import annotations
 
@@ -12,7 +16,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from stance.results import load_run
+import pandas as pd
+
+from stance.results import load_run, seeds_table
 
 
 def _ci(m: dict, key: str) -> str:
@@ -62,11 +68,41 @@ def run_section(path: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+def seeds_section(paths: list[Path]) -> str:
+    runs = [load_run(p) for p in paths]
+    table = seeds_table(runs)
+    names = [c for c in table.columns if c not in ("eval_set", "n", "mean", "sd")]
+    lines = [
+        f"| eval set | n | {' | '.join(names)} | mean ± sd ({len(runs)} runs) |",
+        f"| --- | ---: | {' | '.join('---:' for _ in names)} | ---: |",
+    ]
+    for r in table.to_dict("records"):
+        cells = " | ".join(f"{r[name]:.3f}" for name in names)
+        n = "" if pd.isna(r["n"]) else r["n"]
+        sd = "" if pd.isna(r["sd"]) else f" ± {r['sd']:.3f}"
+        lines.append(f"| `{r['eval_set']}` | {n} | {cells} | {r['mean']:.3f}{sd} |")
+    lines += ["", f"| test set | encoder vs TF-IDF + LR, {', '.join(names)}: difference [95% CI], paired bootstrap p; McNemar p |",
+              "| --- | --- |"]
+    specs = dict.fromkeys(s for run in runs for s in run.metrics.get("comparisons", {}))
+    for spec in specs:
+        cells = []
+        for run in runs:
+            c = run.metrics.get("comparisons", {}).get(spec, {}).get("model_vs_tfidf_lr")
+            if not c:
+                cells.append("n/a")
+                continue
+            pb, mc = c["paired_bootstrap_macro_f1"], c["mcnemar"]
+            cells.append(f"{pb['delta']:+.3f} [{pb['low']:+.3f}, {pb['high']:+.3f}], {pb['p_value']:.4f}; {mc['p_value']:.2g}")
+        lines.append(f"| `{spec}` | {' / '.join(cells)} |")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("runs", nargs="+", type=Path)
+    parser.add_argument("--seeds", action="store_true", help="the runs are one recipe with several seeds: one table")
     args = parser.parse_args(argv)
-    sys.stdout.write("\n".join(run_section(p) for p in args.runs))
+    sys.stdout.write(seeds_section(args.runs) if args.seeds else "\n".join(run_section(p) for p in args.runs))
     return 0
 
 

@@ -12,6 +12,7 @@ Two kinds of run folder are read::
 >>> run = load_run("runs/demo")                        # doctest: +SKIP
 >>> metrics_table(run)                                  # one row per system and eval set, with CIs
 >>> confusion_frame(run, "dse:test"); errors(run).head()
+>>> seeds_table([load_run(f"runs/dse-s{s}") for s in (42, 43, 44)])   # doctest: +SKIP
 
 Predictions carry ``eval_set``, ``gold``, ``predicted``, ``scores`` and the input fields; a pipeline
 run's statements are its predictions (``predicted`` is their label; ``gold`` when the run has one).
@@ -203,6 +204,34 @@ def metrics_table(run: Run) -> pd.DataFrame:
     rows = [{"system": s, "split": split, "eval_set": spec, **_metric_row(m)} for s, split, spec, m in scored]
     table = pd.DataFrame(rows, columns=["system", "split", "eval_set", *METRIC_COLUMNS])
     return table.astype({"n": "Int64"})
+
+
+def seeds_table(runs: Sequence[Run], system: str = MODEL) -> pd.DataFrame:
+    """One recipe trained with several seeds: the macro-F1 of ``system`` on each eval set (and the best dev
+    score), a column per run, then the mean and the sample standard deviation over the runs.
+
+    Columns are named ``seed N`` from each run's config (the run's folder name where two runs share a
+    seed); an eval set that not every run scored is left out, with a warning.
+    """
+    if not runs:
+        raise StanceError("seeds_table needs at least one run")
+    seeds = [run.config.get("seed") for run in runs]
+    names = [f"seed {s}" for s in seeds] if None not in seeds and len(set(seeds)) == len(seeds) else [r.name for r in runs]
+    columns, sizes = [], {}
+    for run, name in zip(runs, names):
+        table = metrics_table(run)
+        table = table[table["system"] == system]
+        columns.append(table.set_index("eval_set")["macro_f1"].astype(float).rename(name))
+        sizes.update({k: v for k, v in zip(table["eval_set"], table["n"]) if k not in sizes})
+    frame = pd.concat(columns, axis=1)
+    partial = frame.index[frame.isna().any(axis=1)].tolist()
+    if partial:
+        log.warning("left out, not scored by every run: %s", ", ".join(partial))
+    frame = frame.dropna()
+    frame.insert(0, "n", [sizes.get(k) for k in frame.index])
+    frame["mean"] = frame[names].mean(axis=1)
+    frame["sd"] = frame[names].std(axis=1, ddof=1) if len(names) > 1 else float("nan")
+    return frame.astype({"n": "Int64"}).rename_axis("eval_set").reset_index()
 
 
 def _score_predictions(run: Run) -> list[tuple[str, str, str, dict[str, Any]]]:

@@ -300,3 +300,39 @@ def test_compare_runs_pairs_the_models_of_two_runs_test_set_by_test_set(tmp_path
     assert compare_runs.main([str(tmp_path / "a"), str(tmp_path / "b")]) == 0
     (tmp_path / "b" / "predictions.jsonl").write_text("")
     assert compare_runs.main([str(tmp_path / "a"), str(tmp_path / "b")]) == 2  # an empty predictions file
+
+
+def test_seeds_table_gives_each_seed_and_the_mean_and_spread(tmp_path: Path, caplog: pytest.LogCaptureFixture):
+    paths = [build_training_run(tmp_path / f"run-s{s}", seed=s, accuracy=acc) for s, acc in ((42, 0.6), (43, 0.7), (44, 0.8))]
+    runs = [results.load_run(p) for p in paths]
+    table = results.seeds_table(runs).set_index("eval_set")
+    assert list(table.columns) == ["n", "seed 42", "seed 43", "seed 44", "mean", "sd"]
+    assert list(table.index) == ["dse:test", "newsmtsc:test", "dev"]
+    each = [run.metrics["test"]["dse:test"]["macro_f1"] for run in runs]
+    row = table.loc["dse:test"]
+    assert [row["seed 42"], row["seed 43"], row["seed 44"]] == pytest.approx(each)
+    assert row["mean"] == pytest.approx(sum(each) / 3)
+    assert row["sd"] == pytest.approx(pd.Series(each).std(ddof=1))
+    assert row["n"] == 48 and table.loc["dev", "sd"] == 0
+
+    metrics = json.loads((paths[2] / "metrics.json").read_text())
+    del metrics["test"]["newsmtsc:test"]  # a set one run did not score is left out, with a warning
+    (paths[2] / "metrics.json").write_text(json.dumps(metrics))
+    with caplog.at_level("WARNING"):
+        table = results.seeds_table([results.load_run(p) for p in paths])
+    assert "newsmtsc:test" not in set(table["eval_set"]) and "newsmtsc:test" in caplog.text
+
+
+def test_seeds_table_names_runs_that_share_a_seed_by_folder(tmp_path: Path):
+    runs = [results.load_run(build_training_run(tmp_path / name, seed=0)) for name in ("a", "b")]
+    assert list(results.seeds_table(runs).columns) == ["eval_set", "n", "a", "b", "mean", "sd"]
+
+
+def test_results_table_script_prints_one_table_for_the_seeds_of_a_recipe(tmp_path: Path, capsys):
+    from conftest import load_script
+
+    paths = [build_training_run(tmp_path / f"run-s{s}", seed=s) for s in (1, 2)]
+    assert load_script("results_table").main(["--seeds", *map(str, paths)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "| eval set | n | seed 1 | seed 2 | mean ± sd (2 runs) |"
+    assert out[2].startswith("| `dse:test` | 48 | ")
