@@ -222,7 +222,8 @@ def seeds_table(runs: Sequence[Run], system: str = MODEL) -> pd.DataFrame:
         table = metrics_table(run)
         table = table[table["system"] == system]
         columns.append(table.set_index("eval_set")["macro_f1"].astype(float).rename(name))
-        sizes.update({k: v for k, v in zip(table["eval_set"], table["n"]) if k not in sizes})
+        for spec, n in zip(table["eval_set"], table["n"]):
+            sizes.setdefault(spec, n)
     frame = pd.concat(columns, axis=1)
     partial = frame.index[frame.isna().any(axis=1)].tolist()
     if partial:
