@@ -20,6 +20,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+LEAK_FREE = " (leak-free)"  # appended to a test set's name: its rows that repeat no training row
+
 _PUNCT_OR_BLANK = re.compile(r"[\W_]+")
 
 Key = tuple[str, str, str]

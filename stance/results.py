@@ -31,6 +31,7 @@ import yaml
 
 from .errors import StanceError
 from .io import read_jsonl, read_text
+from .leakage import LEAK_FREE
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +171,6 @@ def _metric_row(metrics: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-LEAK_FREE = " (leak-free)"  # the eval set name of a test set's rows that repeat no training row
 
 
 def _scored_sets(run: Run) -> list[tuple[str, str, str, dict[str, Any]]]:

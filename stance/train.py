@@ -9,7 +9,8 @@ A run folder holds everything needed to read the run back::
       model/               the model selected on dev macro-F1 (what ``--model`` takes), with the same
                            provenance.json and a model card (README.md)
       metrics.json         {"dev": ..., "test": {set: metrics}, "baselines": {name: {set: metrics}},
-                            "comparisons": {set: paired tests of the model against each baseline},
+                            "comparisons": {set: paired tests of the model against each baseline; a set
+                                            with repeats of training rows also as "SET (leak-free)"},
                             "leakage": {role: {set: rows repeating a training row}}}; a test set with
                            such rows also has its leak-free part's scores under "leak_free"
       predictions.jsonl    every test example: its input fields, eval_set, gold, predicted, scores
@@ -67,7 +68,7 @@ from .io import (
     write_jsonl,
     write_text,
 )
-from .leakage import LeakReport, check as check_leaks, describe as describe_leaks
+from .leakage import LEAK_FREE, LeakReport, check as check_leaks, describe as describe_leaks
 from .metrics import classification_metrics, paired_comparison
 
 log = logging.getLogger(__name__)
@@ -713,6 +714,13 @@ def evaluate_systems(clf: Any, data: RunData, config: Config, out: Path) -> dict
         metrics["comparisons"][spec] = {
             f"model_vs_{name}": paired_tests(gold, preds["model"][spec], preds[name][spec], config) for name in config.baselines
         }
+        if spec in leaky:  # the same tests on the rows that repeat no training row
+            keep = leaky[spec].leak_free
+            metrics["comparisons"][f"{spec}{LEAK_FREE}"] = {
+                f"model_vs_{name}": paired_tests([gold[i] for i in keep], [preds["model"][spec][i] for i in keep],
+                                                 [preds[name][spec][i] for i in keep], config)
+                for name in config.baselines
+            }
     table_rows = []
     for spec in data.test:
         table_rows.append({"system": "model", "test_set": spec, **metrics["test"][spec]})

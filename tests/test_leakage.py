@@ -6,6 +6,7 @@ from pathlib import Path
 
 from stance.config import load_config
 from stance.corpora import load_records
+from stance.io import read_jsonl
 from stance.leakage import check, fold, near_key
 from stance.train import run_training
 
@@ -57,6 +58,17 @@ def test_every_run_reports_its_leaks_and_scores_the_leak_free_part_beside(tiny_e
     assert saved["test"][spec]["leak_free"]["n"] == 10
     assert saved["baselines"]["majority"][spec]["leak_free"]["n"] == 10
     assert "leak_free" not in saved["test"]["dse:train@16"]  # nothing left to score
+    # the paired tests against each baseline are also run on the leak-free rows alone
+    # (rows 6..15 of the mixed file: the ten test rows), counted here from the two prediction files
+    model_rows = [r for r in read_jsonl(tmp_path / "run" / "predictions.jsonl") if r["eval_set"] == spec][6:]
+    base_rows = [r for r in read_jsonl(tmp_path / "run" / "baselines" / "majority" / "predictions.jsonl")
+                 if r["eval_set"] == spec][6:]
+    right = [(m["predicted"] == m["gold"], b["predicted"] == b["gold"]) for m, b in zip(model_rows, base_rows)]
+    leak_free_test = saved["comparisons"][f"{spec} (leak-free)"]["model_vs_majority"]["mcnemar"]
+    assert leak_free_test["n"] == 10
+    assert (leak_free_test["b"], leak_free_test["c"]) == (sum(m and not b for m, b in right), sum(b and not m for m, b in right))
+    assert saved["comparisons"][spec]["model_vs_majority"]["mcnemar"]["n"] == 16
+    assert "dse:train@16 (leak-free)" not in saved["comparisons"]
     assert f"{spec} leak-free (6 repeats of training rows left out)" in metrics["table"]
     from stance.results import load_run, metrics_table, per_class_table
 
