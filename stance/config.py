@@ -73,6 +73,11 @@ class DataConfig:
         "directed views: add each example whose source speaks a statement in its sentence as stance run "
         "presents it (text: the statement's content; context: the sentence; stance.augment.statement_views)"
     )
+    teacher: str | None = _help(
+        "a teacher file (JSON lines, .gz read too: key, digest and scores of each training example, made by "
+        "scripts/teacher_scores.py): the loss also learns the teacher's probabilities (stance.distill); a "
+        "relative path not found from here is looked up among the packaged configs; null: gold labels only"
+    )
 
 
 @dataclass
@@ -110,6 +115,9 @@ class TrainConfig:
     eval_every: int | None = _help("evaluate on dev every N steps (null: at the end of each epoch)")
     checkpoint_every: int = _help("save a resumable checkpoint every N steps")
     num_threads: int | None = _help("torch CPU threads (null: torch's default)")
+    teacher_weight: float = _help(
+        "with data.teacher: the weight of the cross-entropy with the teacher's scores; 1 - it weighs the gold labels"
+    )
     precision: Literal["auto", "fp32", "bf16"] = _help(
         "training precision: bf16 autocast or fp32; auto: bf16 on GPUs and on CPUs with AVX512-BF16 or AMX, "
         "fp32 elsewhere (stance.hardware). --resume keeps the precision recorded in the checkpoint"
@@ -160,6 +168,9 @@ class Config:
             raise ConfigError(None, f"duplicated label(s) {duplicated}", field="labels")
         if not self.data.train:
             raise ConfigError(None, "at least one training set is needed", field="data.train")
+        if self.data.teacher and self.data.swap_speakers:
+            raise ConfigError(None, "a teacher file scores fixed examples; swap_speakers makes new ones at each seed: "
+                                    "use one or the other", field="data.teacher")
         unknown = set(self.baselines) - {"majority", "tfidf_lr"}
         if unknown:
             raise ConfigError(None, f"unknown baseline(s) {sorted(unknown)}; valid: majority, tfidf_lr", field="baselines")
@@ -181,6 +192,7 @@ def _RANGES(c: Config) -> list[tuple[str, float | None, float, float]]:  # noqa:
         ("train.eval_every", t.eval_every, 1, inf),
         ("train.checkpoint_every", t.checkpoint_every, 1, inf),
         ("train.num_threads", t.num_threads, 0, inf),
+        ("train.teacher_weight", t.teacher_weight, 0, 1),
         ("model.max_length", c.model.max_length, 8, inf),
         ("data.max_train_samples", d.max_train_samples, 1, inf),
         ("data.max_eval_samples", d.max_eval_samples, 1, inf),
@@ -224,6 +236,17 @@ def find_config(name_or_path: str | Path, folder: str = "") -> Path:
     names = [n.removeprefix(f"{folder}/") for n in packaged_configs(folder)] if folder else \
         [n for n in packaged_configs() if not n.startswith("parties/")]
     raise InputError(path, f"file not found, nor a packaged config of that name (packaged: {', '.join(names)})")
+
+
+def find_config_file(path: str | Path) -> Path:
+    """A file a config names (a teacher file): the path as given when it exists, else the packaged copy
+    (``configs/teachers/x`` or ``teachers/x`` under the packaged configs), else the path as given (its
+    reader says it is missing)."""
+    given = Path(path)
+    if given.exists() or given.is_absolute():
+        return given
+    packaged = CONFIG_DIR / posixpath.normpath(str(path).replace("\\", "/")).removeprefix("configs/")
+    return packaged if packaged.is_file() else given
 
 
 # --------------------------------------------------------------------------- loading

@@ -106,7 +106,17 @@ def data_summary(config: Any, data: Any) -> dict[str, Any]:
         "test": {spec: len(records) for spec, records in data.test.items()},
         "leakage": {role: {spec: report.to_dict() for spec, report in sets.items()} for role, sets in data.leaks.items()},
         "corpora": {name: corpus_card(name) for name in corpora},
+        **({"teacher": _teacher(config.data.teacher)} if config is not None and config.data.teacher else {}),
     }
+
+
+def _teacher(path: str) -> dict[str, Any]:
+    """The teacher file a run learned from: where it was found and its sha256."""
+    from .config import find_config_file
+    from .io import hash_file
+
+    found = find_config_file(path)
+    return {"file": str(found), "sha256": hash_file(found).hexdigest()}
 
 
 # --------------------------------------------------------------------------- model card

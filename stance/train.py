@@ -52,7 +52,8 @@ import numpy as np
 # imported here, not where they are used: a run lasting hours must not import a module that was
 # edited on disk in the meantime (a half-old, half-new program)
 from .baselines import BaselineClassifier
-from .config import Config, save_config
+from .config import Config, find_config_file, save_config
+from .distill import load_teacher, soft_targets
 from .errors import ConfigError, InputError, StanceError, short
 from .evaluate import results_table, score_labels
 from .hardware import cpu_name, device_name, resolve_precision
@@ -85,6 +86,7 @@ class RunData:
     test: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     # per role ("dev", "test") and set: the rows that repeat a training row as loaded (stance.leakage)
     leaks: dict[str, dict[str, LeakReport]] = field(default_factory=dict)
+    soft: np.ndarray | None = None  # with data.teacher: the teacher's probabilities, a row per training example
 
 
 def set_seed(seed: int) -> None:
@@ -193,7 +195,14 @@ def load_run_data(config: Config, datasets: Mapping[str, Any] | None = None) -> 
             log.info("%s %s: %d examples", name, spec, len(records))
             report = leaks[name][spec]
             (log.warning if report.near else log.info)("leak check, %s %s", name, describe_leaks(spec, report, scored=name == "test"))
-    return RunData(labels=labels, train=train, dev=dev, test=test, leaks=leaks)
+    soft = None
+    if config.data.teacher:
+        teacher = find_config_file(config.data.teacher)
+        soft = soft_targets(train, load_teacher(teacher, labels), teacher)
+        agree = float(np.mean([labels[i] == r[lf] for i, r in zip(soft.argmax(axis=1), train)]))
+        log.info("teacher %s: scores for all %d training examples (its argmax is the gold label for %.1f%%); weight %.2f",
+                 teacher, len(train), 100 * agree, config.train.teacher_weight)
+    return RunData(labels=labels, train=train, dev=dev, test=test, leaks=leaks, soft=soft)
 
 
 def tokenizer_key(tokenizer: Any) -> str:
@@ -464,6 +473,14 @@ def _forget_other_precision(mixed: str) -> None:
         AcceleratorState._reset_state(reset_partial_state=False)
 
 
+def soft_cross_entropy(logits: Any, target: Any) -> Any:
+    """Per example: the cross-entropy of the predicted distribution with a target distribution,
+    ``-sum_k target_k * log softmax(logits)_k`` (the gold label's cross-entropy when ``target`` is one-hot)."""
+    import torch
+
+    return -(target * torch.nn.functional.log_softmax(logits, dim=-1)).sum(dim=-1)
+
+
 def fit(clf: Any, data: RunData, config: Config, out: Path, *, resume: bool = False) -> dict[str, Any]:
     """Fine-tune ``clf`` on ``data.train``; keep the best dev macro-F1 model in ``out/model``.
 
@@ -551,13 +568,20 @@ def fit(clf: Any, data: RunData, config: Config, out: Path, *, resume: bool = Fa
         model.train()
         return sum(per_set.values()) / len(per_set), per_set
 
+    soft = torch.tensor(data.soft, dtype=torch.float32) if data.soft is not None else None
+    teacher_weight = tc.teacher_weight if soft is not None else 0.0
+
     def batch_loss(idx: list[int]) -> tuple[Any, float]:
-        """This process's loss on its share of the batch ``idx``, and the batch's mean loss (for the log)."""
+        """This process's loss on its share of the batch ``idx``, and the batch's mean loss (for the log):
+        the class-weighted cross-entropy with the gold labels, and with a teacher, ``teacher_weight`` times
+        the cross-entropy with its probabilities added to ``1 - teacher_weight`` times that."""
         if world == 1:
             batch = {k: v.to(device) for k, v in clf.collate(encoded, idx).items()}
             with accelerator.autocast():
                 logits = clf.logits(model, batch)
             loss = loss_fn(logits.float(), y[idx].to(device))
+            if teacher_weight:
+                loss = (1 - teacher_weight) * loss + teacher_weight * soft_cross_entropy(logits.float(), soft[idx].to(device)).mean()
             return loss, loss.item()
         mine, scale = idx[rank::world], 1.0
         if not mine:  # fewer examples than processes: every process must still take part in the step
@@ -568,6 +592,9 @@ def fit(clf: Any, data: RunData, config: Config, out: Path, *, resume: bool = Fa
             logits = clf.logits(model, batch)
         summed = torch.nn.functional.cross_entropy(logits.float(), y[mine].to(device), weight=class_weight, reduction="sum")
         loss = summed * (scale * world / total)  # gradients are averaged over processes: sum / total overall
+        if teacher_weight:
+            soft_summed = soft_cross_entropy(logits.float(), soft[mine].to(device)).sum()
+            loss = (1 - teacher_weight) * loss + teacher_weight * soft_summed * (scale * world / len(idx))
         return loss, accelerator.reduce(loss.detach(), reduction="mean").item()
 
     eval_every = tc.eval_every or steps_per_epoch
@@ -748,6 +775,8 @@ def _config_inputs(config: Config) -> list[str]:
             out.append(parsed.split)
     if Path(config.model.name_or_path).exists():
         out.append(config.model.name_or_path)
+    if config.data.teacher:
+        out.append(str(find_config_file(config.data.teacher)))
     return out
 
 
