@@ -146,6 +146,12 @@ def test_teacher_scores_script_makes_a_file_a_student_of_any_seed_learns_from(ti
         run_training(_student_config(tiny_encoder, f"data.teacher={path}", f"seed={seed}"), out)
         provenance = json.loads((out / "provenance.json").read_text())
         assert provenance["data"]["teacher"]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    one_seed = tmp_path / "seed-42.jsonl"  # --as-sampled: only the examples of the config's own seed
+    assert script.main([str(teacher / "model"), "--config", "configs/benchmarks/directed.yaml", *sets,
+                        "--output", str(one_seed), "--precision", "fp32", "--as-sampled"]) == 0
+    run_training(_student_config(tiny_encoder, f"data.teacher={one_seed}", "seed=42"), tmp_path / "student-42")
+    with pytest.raises(InputError, match="have no teacher score"):
+        run_training(_student_config(tiny_encoder, f"data.teacher={one_seed}", "seed=1"), tmp_path / "student-1-again")
     assert script.main([str(teacher / "model"), "--config", "configs/benchmarks/directed.yaml", *sets,
                         "--set", "data.swap_speakers=0.5", "--output", str(tmp_path / "other.jsonl")]) == 2
     assert not (tmp_path / "other.jsonl").exists()
