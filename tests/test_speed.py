@@ -295,19 +295,24 @@ train:
   checkpoint_every: 4
   class_weights: balanced
   num_threads: 1
+  precision: fp32  # bf16 rounds each process's share differently
 evaluation:
   n_bootstrap: 20
 """
 
 
 @pytest.mark.slow  # about 45 s on a busy 2-core machine: three Python processes start torch
-def test_two_accelerate_processes_train_the_model_of_one_process(tiny_encoder, tmp_path, monkeypatch):
+@pytest.mark.parametrize("teacher", [False, True], ids=["gold-labels", "with-teacher"])
+def test_two_accelerate_processes_train_the_model_of_one_process(tiny_encoder, tmp_path, monkeypatch, teacher):
     """Dropout off, so that one and two processes compute the same batches: the weights must match to
-    float precision (and differ clearly from the initial ones), the metrics exactly."""
+    float precision (and differ clearly from the initial ones), the metrics exactly; with a teacher file
+    too (the teacher's share of the loss is split between the processes as the gold labels' share is)."""
+    import numpy as np
     from safetensors.torch import load_file
 
     from stance.config import load_config
-    from stance.train import run_training
+    from stance.distill import teacher_rows, write_teacher
+    from stance.train import load_run_data, run_training
 
     config = json.loads((tiny_encoder / "config.json").read_text())
     config.update(hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
@@ -315,6 +320,13 @@ def test_two_accelerate_processes_train_the_model_of_one_process(tiny_encoder, t
     experiment = tmp_path / "exp.yaml"
     experiment.write_text(EXPERIMENT.format(encoder=tiny_encoder), encoding="utf-8")
     monkeypatch.chdir(REPO)
+    if teacher:  # random probabilities, seeded: the loss then differs from the gold labels' alone
+        data = load_run_data(load_config(experiment))
+        proba = np.random.default_rng(0).dirichlet(np.ones(len(data.labels)), size=len(data.train))
+        write_teacher(tmp_path / "teacher.jsonl", teacher_rows(data.train, proba, data.labels))
+        experiment.write_text(EXPERIMENT.format(encoder=tiny_encoder).replace(
+            "  test: [dse:test@24]\n", f"  test: [dse:test@24]\n  teacher: {tmp_path / 'teacher.jsonl'}\n"), encoding="utf-8")
+        assert "teacher:" in experiment.read_text()
 
     run_training(load_config(experiment), tmp_path / "one")
     launch = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1",
