@@ -75,8 +75,8 @@ class DataConfig:
     )
     teacher: str | None = _help(
         "a teacher file (JSON lines, .gz read too: key, digest and scores of each training example, made by "
-        "scripts/teacher_scores.py): the loss also learns the teacher's probabilities (stance.distill); a "
-        "relative path not found from here is looked up among the packaged configs; null: gold labels only"
+        "scripts/teacher_scores.py): the loss also learns the teacher's probabilities (stance.distill); null: "
+        "gold labels only"
     )
 
 
@@ -236,17 +236,6 @@ def find_config(name_or_path: str | Path, folder: str = "") -> Path:
     names = [n.removeprefix(f"{folder}/") for n in packaged_configs(folder)] if folder else \
         [n for n in packaged_configs() if not n.startswith("parties/")]
     raise InputError(path, f"file not found, nor a packaged config of that name (packaged: {', '.join(names)})")
-
-
-def find_config_file(path: str | Path) -> Path:
-    """A file a config names (a teacher file): the path as given when it exists, else the packaged copy
-    (``configs/teachers/x`` or ``teachers/x`` under the packaged configs), else the path as given (its
-    reader says it is missing)."""
-    given = Path(path)
-    if given.exists() or given.is_absolute():
-        return given
-    packaged = CONFIG_DIR / posixpath.normpath(str(path).replace("\\", "/")).removeprefix("configs/")
-    return packaged if packaged.is_file() else given
 
 
 # --------------------------------------------------------------------------- loading

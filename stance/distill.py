@@ -114,15 +114,16 @@ def soft_targets(records: Sequence[dict[str, Any]], table: dict[str, dict[str, n
     """The teacher's probabilities for each training example, ``(len(records), n_labels)``. An example the
     file does not hold, or holds with another digest (the data changed since the file was made), is an
     InputError naming the file and the first such example."""
-    missing = [r for r in records if record_key(r) not in table]
+    ids = [(record_key(r), record_digest(r)) for r in records]
+    missing = [key for key, _ in ids if key not in table]
     if missing:
         raise InputError(path, f"{len(missing)} of {len(records)} training examples have no teacher score, the first "
-                               f"{record_key(missing[0])!r} (make the file from this config's training sets)", field="key")
-    changed = [r for r in records if record_digest(r) not in table[record_key(r)]]
+                               f"{missing[0]!r} (make the file from this config's training sets)", field="key")
+    changed = [key for key, digest in ids if digest not in table[key]]
     if changed:
         raise InputError(path, f"{len(changed)} of {len(records)} training examples differ from the ones the teacher "
-                               f"scored, the first {record_key(changed[0])!r} (the data changed since the file was made)",
+                               f"scored, the first {changed[0]!r} (the data changed since the file was made)",
                          field="digest")
     if not records:
         return np.zeros((0, 0))
-    return np.stack([table[record_key(r)][record_digest(r)] for r in records])
+    return np.stack([table[key][digest] for key, digest in ids])

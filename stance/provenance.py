@@ -111,12 +111,10 @@ def data_summary(config: Any, data: Any) -> dict[str, Any]:
 
 
 def _teacher(path: str) -> dict[str, Any]:
-    """The teacher file a run learned from: where it was found and its sha256."""
-    from .config import find_config_file
+    """The teacher file a run learned from and its sha256."""
     from .io import hash_file
 
-    found = find_config_file(path)
-    return {"file": str(found), "sha256": hash_file(found).hexdigest()}
+    return {"file": path, "sha256": hash_file(path).hexdigest()}
 
 
 # --------------------------------------------------------------------------- model card

@@ -171,8 +171,6 @@ def _metric_row(metrics: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-
-
 def _scored_sets(run: Run) -> list[tuple[str, str, str, dict[str, Any]]]:
     """``(system, split, eval_set, metrics)`` for every scored set of the run's metrics.json."""
     m = run.metrics

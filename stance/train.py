@@ -52,7 +52,7 @@ import numpy as np
 # imported here, not where they are used: a run lasting hours must not import a module that was
 # edited on disk in the meantime (a half-old, half-new program)
 from .baselines import BaselineClassifier
-from .config import Config, find_config_file, save_config
+from .config import Config, save_config
 from .distill import load_teacher, soft_targets
 from .errors import ConfigError, InputError, StanceError, short
 from .evaluate import results_table, score_labels
@@ -197,7 +197,7 @@ def load_run_data(config: Config, datasets: Mapping[str, Any] | None = None) -> 
             (log.warning if report.near else log.info)("leak check, %s %s", name, describe_leaks(spec, report, scored=name == "test"))
     soft = None
     if config.data.teacher:
-        teacher = find_config_file(config.data.teacher)
+        teacher = Path(config.data.teacher)
         soft = soft_targets(train, load_teacher(teacher, labels), teacher)
         agree = float(np.mean([labels[i] == r[lf] for i, r in zip(soft.argmax(axis=1), train)]))
         log.info("teacher %s: scores for all %d training examples (its argmax is the gold label for %.1f%%); weight %.2f",
@@ -776,7 +776,7 @@ def _config_inputs(config: Config) -> list[str]:
     if Path(config.model.name_or_path).exists():
         out.append(config.model.name_or_path)
     if config.data.teacher:
-        out.append(str(find_config_file(config.data.teacher)))
+        out.append(config.data.teacher)
     return out
 
 
