@@ -44,6 +44,10 @@ def run_section(path: Path) -> str:
     ]
     for spec, m in metrics["test"].items():
         lines.append(f"| `{spec}` | fine-tuned encoder | {m['n']} | {_ci(m, 'macro_f1')} | {_ci(m, 'accuracy')} |")
+        if "any_label" in m:  # a two-class set scored with the model free to answer any label (neutral a miss)
+            free = m["any_label"]
+            lines.append(f"| `{spec}`, any label: {_ci(free, 'outside_share')} called {' or '.join(free['outside'])} | "
+                         f"fine-tuned encoder | {free['n']} | {_ci(free, 'macro_f1')} | {_ci(free, 'accuracy')} |")
         for name, per_set in metrics.get("baselines", {}).items():
             b = per_set[spec]
             lines.append(f"| | {name} | {b['n']} | {_ci(b, 'macro_f1')} | {_ci(b, 'accuracy')} |")

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .errors import InputError
 from .io import check_output_dir, claim_run_dir, iter_jsonl, write_group, write_json, write_text
 
@@ -30,6 +32,7 @@ log = logging.getLogger(__name__)
 
 CI_LEVEL = 0.95
 CI_METRICS = ("accuracy", "macro_f1")
+ANY_LABEL = " (any label)"  # appended to a two-class set's name: its scores with the model free to answer any label
 
 
 # --------------------------------------------------------------------------- reading and joining
@@ -201,6 +204,60 @@ def score_labels(
         ci = {name: {"low": b["low"], "high": b["high"]} for name, b in boot.items()}
     metrics.update(ci=ci, ci_level=CI_LEVEL, n_bootstrap=n_bootstrap, seed=seed)
     return _json_safe(metrics)
+
+
+def score_any_label(
+    gold: Sequence[str],
+    pred: Sequence[str],
+    labels: Sequence[str],
+    allowed: Sequence[str],
+    *,
+    n_bootstrap: int = 1000,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """A set annotated with fewer classes (``allowed``) than the model has (``labels``), scored with the
+    model free to answer any of its labels, as ``stance run`` labels news.
+
+    SEESAW annotates negative and positive stance only; the model also knows ``neutral``. Scored as its
+    task (:func:`stance.train.restricted_argmax`), a neutral answer cannot happen; here it can, and counts
+    as a miss. ``outside_share`` is the share of statements given a label of ``outside`` (for SEESAW: the
+    stance-bearing statements called neutral); ``macro_f1`` averages the F1 of the ``allowed`` classes,
+    ``accuracy`` is over all statements; each with a 95% bootstrap CI (the same resamples).
+    """
+    _check_bootstrap(n_bootstrap)
+    labels, allowed = list(labels), list(allowed)
+    outside = [l for l in labels if l not in allowed]
+    metrics = classification_metrics(gold, pred, labels)
+    kept = [labels.index(l) for l in allowed]
+    gone = [labels.index(l) for l in outside]
+
+    def allowed_f1(g: Any, p: Any) -> float:
+        scores = []
+        for c in kept:
+            tp, n_pred, n_gold = ((g == c) & (p == c)).sum(), (p == c).sum(), (g == c).sum()
+            scores.append(2 * tp / (n_pred + n_gold) if n_pred + n_gold else 0.0)
+        return float(np.mean(scores))
+
+    def outside_share(g: Any, p: Any) -> float:
+        return float(np.isin(p, gone).mean())
+
+    fns = {"accuracy": "accuracy", "macro_f1": allowed_f1, "outside_share": outside_share}
+    ci: dict[str, dict[str, float]] = {}
+    if n_bootstrap:
+        boot = bootstrap_ci(gold, pred, fns, n_resamples=n_bootstrap, confidence=CI_LEVEL, seed=seed, labels=labels)
+        ci = {name: {"low": b["low"], "high": b["high"]} for name, b in boot.items()}
+    g = np.array([labels.index(x) for x in gold])
+    p = np.array([labels.index(x) for x in pred])
+    return _json_safe({
+        "n": metrics["n"], "labels": allowed, "outside": outside,
+        "outside_share": outside_share(g, p), "macro_f1": allowed_f1(g, p), "accuracy": metrics["accuracy"],
+        "confusion": metrics["confusion"], "ci": ci, "ci_level": CI_LEVEL, "n_bootstrap": n_bootstrap, "seed": seed,
+    })
+
+
+def any_label_name(spec: str, scores: Mapping[str, Any]) -> str:
+    """The row name of :func:`score_any_label`'s scores in a results table."""
+    return f"{spec}, any label ({100 * scores['outside_share']:.1f}% called {' or '.join(scores['outside'])})"
 
 
 def _evaluate(

@@ -31,6 +31,7 @@ import yaml
 
 from .errors import StanceError
 from .io import read_jsonl, read_text
+from .evaluate import ANY_LABEL
 from .leakage import LEAK_FREE
 
 log = logging.getLogger(__name__)
@@ -182,6 +183,8 @@ def _scored_sets(run: Run) -> list[tuple[str, str, str, dict[str, Any]]]:
             out.append((system, "test", spec, metrics))
             if isinstance(metrics, dict) and metrics.get("leak_free"):  # the rows repeating no training row
                 out.append((system, "test", f"{spec}{LEAK_FREE}", metrics["leak_free"]))
+            if isinstance(metrics, dict) and metrics.get("any_label"):  # a two-class set, any label allowed
+                out.append((system, "test", f"{spec}{ANY_LABEL}", metrics["any_label"]))
     dev = m.get("dev") or {}
     if "macro_f1" in dev:
         out.append((MODEL, "dev", "dev", dev))

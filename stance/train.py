@@ -55,7 +55,7 @@ from .baselines import BaselineClassifier
 from .config import Config, save_config
 from .distill import load_teacher, soft_targets
 from .errors import ConfigError, InputError, StanceError, short
-from .evaluate import results_table, score_labels
+from .evaluate import any_label_name, results_table, score_any_label, score_labels
 from .hardware import cpu_name, device_name, resolve_precision
 from . import provenance
 from .io import (
@@ -712,8 +712,11 @@ def evaluate_systems(clf: Any, data: RunData, config: Config, out: Path) -> dict
         pred = restricted_argmax(proba, clf.labels, allowed[spec])
         preds["model"][spec] = pred
         metrics["test"][spec] = score_predictions([r[lf] for r in records], pred, allowed[spec], config)
-        if allowed[spec] != clf.labels:
+        if allowed[spec] != clf.labels:  # scored as its task, and also as `stance run` would label it
             metrics["test"][spec]["restricted_to"] = allowed[spec]
+            metrics["test"][spec]["any_label"] = score_any_label(
+                [r[lf] for r in records], restricted_argmax(proba, clf.labels, clf.labels), clf.labels, allowed[spec],
+                n_bootstrap=config.evaluation.n_bootstrap, seed=config.seed)
         rows.extend(_prediction_rows(records, spec, pred, proba, clf.labels, lf))
     write_jsonl(out / "predictions.jsonl", rows)
 
@@ -751,6 +754,9 @@ def evaluate_systems(clf: Any, data: RunData, config: Config, out: Path) -> dict
     table_rows = []
     for spec in data.test:
         table_rows.append({"system": "model", "test_set": spec, **metrics["test"][spec]})
+        if "any_label" in metrics["test"][spec]:
+            free = metrics["test"][spec]["any_label"]
+            table_rows.append({"system": "model", "test_set": any_label_name(spec, free), **free})
         for name in config.baselines:
             table_rows.append({"system": name, "test_set": spec, **metrics["baselines"][name][spec]})
         if spec in leaky:  # the same set without the rows that repeat a training row, right beneath it

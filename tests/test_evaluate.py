@@ -12,12 +12,14 @@ import pytest
 from stance.cli import main
 from stance.errors import InputError
 from stance.evaluate import (
+    any_label_name,
     compare_files,
     evaluate_files,
     evaluate_records,
     format_comparison,
     format_summary,
     results_table,
+    score_any_label,
     score_labels,
 )
 from stance.plots import plot_bar, plot_confusion
@@ -131,6 +133,30 @@ def test_score_labels_on_plain_lists():
     scores = score_labels(["x", "x", "y"], ["x", "y", "y"], n_bootstrap=50)
     assert scores["accuracy"] == pytest.approx(2 / 3)
     assert set(scores["ci"]) == {"accuracy", "macro_f1"}
+
+
+
+def test_a_two_class_set_scored_with_any_label_counts_a_neutral_answer_as_a_miss():
+    gold = ["negative", "negative", "positive", "positive", "negative", "positive"]
+    pred = ["negative", "neutral", "positive", "neutral", "positive", "positive"]
+    scores = score_any_label(gold, pred, ["negative", "neutral", "positive"], ["negative", "positive"], n_bootstrap=200)
+    assert scores["outside"] == ["neutral"]
+    assert scores["outside_share"] == pytest.approx(2 / 6)
+    assert scores["accuracy"] == pytest.approx(3 / 6)
+    # negative: 1 right of 3 gold, 1 predicted -> F1 2/4; positive: 2 right of 3 gold, 3 predicted -> F1 4/6
+    assert scores["macro_f1"] == pytest.approx((2 / 4 + 4 / 6) / 2)
+    assert scores["confusion"]["matrix"][0] == [1, 1, 1]  # gold negative: answered negative, neutral, positive
+    for name in ("outside_share", "macro_f1", "accuracy"):
+        assert scores["ci"][name]["low"] <= scores[name] <= scores["ci"][name]["high"]
+    assert any_label_name("seesaw:valid", scores) == "seesaw:valid, any label (33.3% called neutral)"
+
+
+def test_a_two_class_set_answered_within_its_classes_scores_as_its_task():
+    gold, pred = ["negative", "positive", "positive"], ["negative", "positive", "negative"]
+    free = score_any_label(gold, pred, ["negative", "neutral", "positive"], ["negative", "positive"], n_bootstrap=0)
+    task = score_labels(gold, pred, ["negative", "positive"], n_bootstrap=0)
+    assert free["outside_share"] == 0
+    assert (free["macro_f1"], free["accuracy"]) == pytest.approx((task["macro_f1"], task["accuracy"]))
 
 
 def test_undefined_kappa_is_null_in_json(tmp_path):

@@ -336,3 +336,23 @@ def test_results_table_script_prints_one_table_for_the_seeds_of_a_recipe(tmp_pat
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "| eval set | n | seed 1 | seed 2 | mean ± sd (2 runs) |"
     assert out[2].startswith("| `dse:test` | 48 | ")
+
+
+def test_a_two_class_sets_any_label_scores_get_their_own_rows(tmp_path: Path, capsys):
+    from conftest import load_script
+    from stance.evaluate import score_any_label
+
+    path = build_training_run(tmp_path / "run-s1", seed=1)
+    metrics = json.loads((path / "metrics.json").read_text())
+    free = score_any_label(["negative", "positive", "positive"], ["negative", "neutral", "positive"],
+                           ["negative", "neutral", "positive"], ["negative", "positive"], n_bootstrap=50)
+    metrics["test"]["dse:test"]["any_label"] = free
+    metrics.update(training={"steps": 20, "train_seconds": 60.0}, n_train=96)
+    (path / "metrics.json").write_text(json.dumps(metrics))
+    config = yaml.safe_load((path / "config.yaml").read_text())
+    (path / "config.yaml").write_text(yaml.safe_dump({**config, "data": {"train": ["dse:train"]}}))
+    table = results.seeds_table([results.load_run(path)]).set_index("eval_set")
+    assert table.loc["dse:test (any label)", "seed 1"] == pytest.approx(free["macro_f1"])
+    assert load_script("results_table").main([str(path)]) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines() if "any label" in line)
+    assert row.startswith("| `dse:test`, any label: 0.333 [") and "called neutral" in row

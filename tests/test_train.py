@@ -171,6 +171,15 @@ def test_a_dev_set_with_fewer_classes_is_scored_over_its_own_labels(tiny_encoder
     assert dev["sets"]["seesaw:dev@24"] == pytest.approx(
         classification_metrics(gold, restricted, labels=["negative", "positive"])["macro_f1"])
     assert dev["best_macro_f1"] == pytest.approx(sum(dev["sets"].values()) / 2)
+    # the test set too is scored as its task, and beside that with the model free to answer neutral
+    test = json.loads((out / "metrics.json").read_text())["test"]["seesaw:dev@8"]
+    rows = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
+    free = [max(r["scores"], key=r["scores"].get) for r in rows]
+    assert test["restricted_to"] == ["negative", "positive"]
+    assert {r["predicted"] for r in rows} <= {"negative", "positive"}
+    assert test["any_label"]["outside_share"] == pytest.approx(free.count("neutral") / len(rows))
+    assert test["any_label"]["accuracy"] == pytest.approx(sum(f == r["gold"] for f, r in zip(free, rows)) / len(rows))
+    assert "seesaw:dev@8, any label (" in (out / "results.md").read_text()
 
 
 def test_the_test_sets_can_be_scored_in_bf16_and_are_scored_in_fp32_by_default(tiny_encoder, tmp_path):
