@@ -180,6 +180,7 @@ def test_a_dev_set_with_fewer_classes_is_scored_over_its_own_labels(tiny_encoder
     assert test["any_label"]["outside_share"] == pytest.approx(free.count("neutral") / len(rows))
     assert test["any_label"]["accuracy"] == pytest.approx(sum(f == r["gold"] for f, r in zip(free, rows)) / len(rows))
     assert "seesaw:dev@8, any label (" in (out / "results.md").read_text()
+    assert "| `seesaw:dev@8`, any label (" in (out / "model" / "README.md").read_text()  # the model card
 
 
 def test_the_test_sets_can_be_scored_in_bf16_and_are_scored_in_fp32_by_default(tiny_encoder, tmp_path):
