@@ -162,10 +162,12 @@ def model_card(provenance: Mapping[str, Any], labels: Sequence[str], metrics: Ma
             if "leak_free" in m:
                 lf = m["leak_free"]
                 lines.append(f"| `{spec}` leak-free | {lf.get('n')} | {_fmt(lf.get('macro_f1'))} | {_fmt(lf.get('accuracy'))} | 0 |")
-            if "any_label" in m:  # a set with fewer classes, the model free to answer any label (stance.evaluate)
+            if "any_label" in m:  # a set with fewer classes, the model free to answer any label
+                from .evaluate import any_label_name
+
                 free = m["any_label"]
-                lines.append(f"| `{spec}`, any label ({100 * free['outside_share']:.1f}% called {' or '.join(free['outside'])}) | "
-                             f"{free.get('n')} | {_fmt(free.get('macro_f1'))} | {_fmt(free.get('accuracy'))} | - |")
+                lines.append(f"| `{spec}`{any_label_name('', free)} | {free.get('n')} | {_fmt(free.get('macro_f1'))} | "
+                             f"{_fmt(free.get('accuracy'))} | - |")
         lines += ["", "Scores of a set with repeats of training rows overstate the model: quote the leak-free row. "
                   "A set annotated with fewer classes than the model is scored over its own labels; its any-label row "
                   "lets the model answer any label, as on new text, and counts an answer outside the set's labels as a miss.", ""]

@@ -30,8 +30,8 @@ import pandas as pd
 import yaml
 
 from .errors import StanceError
-from .io import read_jsonl, read_text
 from .evaluate import ANY_LABEL
+from .io import read_jsonl, read_text
 from .leakage import LEAK_FREE
 
 log = logging.getLogger(__name__)
