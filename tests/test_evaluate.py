@@ -135,7 +135,6 @@ def test_score_labels_on_plain_lists():
     assert set(scores["ci"]) == {"accuracy", "macro_f1"}
 
 
-
 def test_a_two_class_set_scored_with_any_label_counts_a_neutral_answer_as_a_miss():
     gold = ["negative", "negative", "positive", "positive", "negative", "positive"]
     pred = ["negative", "neutral", "positive", "neutral", "positive", "positive"]
