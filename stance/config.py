@@ -113,6 +113,12 @@ class TrainConfig:
         "loss weights per class: none, balanced (n / (k * count)), sqrt (square root of balanced)"
     )
     eval_every: int | None = _help("evaluate on dev every N steps (null: at the end of each epoch)")
+    selection: Literal["task", "any_label"] = _help(
+        "what a dev set annotated with fewer classes than the model (SEESAW: negative / positive) counts toward "
+        "model selection: task, its macro-F1 with the model's answer restricted to its classes; any_label, its "
+        "macro-F1 with the model free to answer any label, a neutral answer a miss, as `stance run` labels news "
+        "(both are logged and kept in metrics.json either way)"
+    )
     checkpoint_every: int = _help("save a resumable checkpoint every N steps")
     num_threads: int | None = _help("torch CPU threads (null: torch's default)")
     teacher_weight: float = _help(

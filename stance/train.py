@@ -554,19 +554,26 @@ def fit(clf: Any, data: RunData, config: Config, out: Path, *, resume: bool = Fa
 
     allowed = {spec: eval_labels(spec, clf.labels, config) for spec in data.dev}
 
-    def evaluate_dev() -> tuple[float, dict[str, float]]:
+    def evaluate_dev() -> tuple[float, dict[str, float], dict[str, float]]:
         """The selection score, the mean of the dev sets' macro-F1 (each set weighs the same, whatever its
-        size; with one set, its macro-F1), and each set's macro-F1. A set annotated with fewer classes than
-        the model has is scored as the test sets are (:func:`eval_labels`)."""
+        size; with one set, its macro-F1), each set's macro-F1, and the any-label macro-F1 of each set
+        annotated with fewer classes than the model has. Such a set is scored as the test sets are
+        (:func:`eval_labels`), and also with the model free to answer any label, a neutral answer a miss
+        (:func:`stance.evaluate.score_any_label`); ``train.selection`` says which of the two counts."""
         if not dev_records:
-            return float("nan"), {}
+            return float("nan"), {}, {}
         proba = iter(clf.predict_proba(dev_records, batch_size=tc.eval_batch_size))
-        per_set = {}
+        per_set, any_label = {}, {}
         for spec, records in data.dev.items():
-            pred = restricted_argmax(np.stack([next(proba) for _ in records]), clf.labels, allowed[spec])
-            per_set[spec] = float(classification_metrics([r[lf] for r in records], pred, labels=allowed[spec])["macro_f1"])
+            scores, gold = np.stack([next(proba) for _ in records]), [r[lf] for r in records]
+            pred = restricted_argmax(scores, clf.labels, allowed[spec])
+            per_set[spec] = float(classification_metrics(gold, pred, labels=allowed[spec])["macro_f1"])
+            if len(allowed[spec]) < len(clf.labels):
+                free = [clf.labels[i] for i in scores.argmax(axis=1)]
+                any_label[spec] = float(score_any_label(gold, free, clf.labels, allowed[spec], n_bootstrap=0)["macro_f1"])
+        counted = {**per_set, **any_label} if tc.selection == "any_label" else per_set
         model.train()
-        return sum(per_set.values()) / len(per_set), per_set
+        return sum(counted.values()) / len(counted), per_set, any_label
 
     soft = torch.tensor(data.soft, dtype=torch.float32) if data.soft is not None else None
     teacher_weight = tc.teacher_weight if soft is not None else 0.0
@@ -619,11 +626,13 @@ def fit(clf: Any, data: RunData, config: Config, out: Path, *, resume: bool = Fa
             bar.set_postfix(loss=f"{running:.3f}", epoch=f"{step / steps_per_epoch:.2f}")
             # evaluation, the best model and checkpoints: the main process's job
             if main and (step % eval_every == 0 or step == total_steps):
-                score, per_set = evaluate_dev()
+                score, per_set, any_label = evaluate_dev()
                 history.append({"step": step, "epoch": round(step / steps_per_epoch, 3), "dev_macro_f1": score,
-                                "dev_sets": per_set, "loss": running})
+                                "dev_sets": per_set, **({"dev_sets_any_label": any_label} if any_label else {}),
+                                "loss": running})
+                parts = [f"{k} {v:.4f}" for k, v in per_set.items()] + [f"{k} any label {v:.4f}" for k, v in any_label.items()]
                 log.info("step %d: dev macro-F1 %.4f%s (loss %.4f)", step, score,
-                         f" ({', '.join(f'{k} {v:.4f}' for k, v in per_set.items())})" if len(per_set) > 1 else "", running)
+                         f" ({', '.join(parts)})" if len(parts) > 1 else "", running)
                 if not dev_records or score > best:
                     best = score if dev_records else best
                     clf.save_pretrained(out / "model")
@@ -855,7 +864,8 @@ def run_training(config: Config, output_dir: str | Path | None = None, *, overwr
             metrics["calibration"] = add_test_calibration(out, clf.labels, clf.temperature)
         history = training.get("history", [])
         chosen = next((h for h in history if h["dev_macro_f1"] == training.get("best_dev_macro_f1")), {})
-        metrics["dev"] = {"best_macro_f1": training.get("best_dev_macro_f1"), "sets": chosen.get("dev_sets", {}),
+        metrics["dev"] = {"best_macro_f1": training.get("best_dev_macro_f1"), "selection": config.train.selection,
+                          "sets": chosen.get("dev_sets", {}), "sets_any_label": chosen.get("dev_sets_any_label", {}),
                           "history": history}
         metrics["training"] = {k: v for k, v in training.items() if k != "history"}
         metrics["scoring_precision"] = scoring

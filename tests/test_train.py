@@ -2,6 +2,7 @@
 import json
 
 import pytest
+from sklearn.metrics import f1_score
 
 import stance.train as train_mod
 from stance.cli import main
@@ -171,6 +172,11 @@ def test_a_dev_set_with_fewer_classes_is_scored_over_its_own_labels(tiny_encoder
     assert dev["sets"]["seesaw:dev@24"] == pytest.approx(
         classification_metrics(gold, restricted, labels=["negative", "positive"])["macro_f1"])
     assert dev["best_macro_f1"] == pytest.approx(sum(dev["sets"].values()) / 2)
+    # beside that, scored with the model free to answer neutral (a miss): kept, not counted by default
+    free_dev = [clf.labels[i] for i in proba.argmax(axis=1)]
+    assert dev["selection"] == "task" and set(dev["sets_any_label"]) == {"seesaw:dev@24"}
+    assert dev["sets_any_label"]["seesaw:dev@24"] == pytest.approx(
+        f1_score(gold, free_dev, labels=["negative", "positive"], average="macro", zero_division=0))
     # the test set too is scored as its task, and beside that with the model free to answer neutral
     test = json.loads((out / "metrics.json").read_text())["test"]["seesaw:dev@8"]
     rows = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
@@ -181,6 +187,26 @@ def test_a_dev_set_with_fewer_classes_is_scored_over_its_own_labels(tiny_encoder
     assert test["any_label"]["accuracy"] == pytest.approx(sum(f == r["gold"] for f, r in zip(free, rows)) / len(rows))
     assert "seesaw:dev@8, any label (" in (out / "results.md").read_text()
     assert "| `seesaw:dev@8`, any label (" in (out / "model" / "README.md").read_text()  # the model card
+
+
+def test_selection_on_any_label_counts_a_two_class_dev_sets_neutral_answers_as_misses(tiny_encoder, tmp_path):
+    config = load_config(None, overrides=[
+        f"model.name_or_path={tiny_encoder}", "name=tiny-directed", "labels=[negative, neutral, positive]",
+        "data.train=[dse-directed:train@64]", "data.dev=[dse-directed:valid@24, seesaw:dev@24]",
+        "data.test=[seesaw:dev@8]", "train.epochs=2", "train.eval_every=2", "train.batch_size=16", "model.max_length=64",
+        "evaluation.n_bootstrap=0", "baselines=[]", "train.selection=any_label",
+        "train.learning_rate=2e-3",  # the tiny model soon answers DSE's majority, neutral: SEESAW's any-label F1 drops
+    ])
+    out = tmp_path / "run"
+    run_training(config, out)
+    dev = json.loads((out / "metrics.json").read_text())["dev"]
+    assert dev["selection"] == "any_label" and len(dev["history"]) > 1
+    for entry in dev["history"]:  # each evaluation: the DSE set's macro-F1 and SEESAW's any-label one, averaged
+        assert entry["dev_macro_f1"] == pytest.approx(
+            (entry["dev_sets"]["dse-directed:valid@24"] + entry["dev_sets_any_label"]["seesaw:dev@24"]) / 2)
+    # so the two ways of scoring SEESAW differ, and the selection counts the any-label one
+    assert any(e["dev_sets_any_label"]["seesaw:dev@24"] != e["dev_sets"]["seesaw:dev@24"] for e in dev["history"])
+    assert dev["best_macro_f1"] == max(entry["dev_macro_f1"] for entry in dev["history"])
 
 
 def test_the_test_sets_can_be_scored_in_bf16_and_are_scored_in_fp32_by_default(tiny_encoder, tmp_path):
