@@ -14,8 +14,15 @@ Two recipes trained with several seeds each are compared as groups::
                                    --b runs/demo-minilm-s42 runs/demo-minilm-s43 runs/demo-minilm-s44
 
 which gives each recipe's mean and standard deviation over its seeds and the paired bootstrap of the
-difference of the seed means (every run scored on the same resamples; stance.metrics.paired_bootstrap_seeds). Reads only the runs' ``predictions.jsonl`` and ``metrics.json``; prints a
-markdown table and, with ``--output``, writes the results as JSON.
+difference of the seed means (every run scored on the same resamples; stance.metrics.paired_bootstrap_seeds).
+
+A test set annotated with fewer classes than the models have (SEESAW: negative / positive) is compared
+twice: as scored, the answer restricted to its classes, and in a row ``SET (any label)`` with each
+model's argmax over all its labels from the ``scores`` in ``predictions.jsonl``, as ``stance run`` labels
+news (macro-F1 over the set's classes, a ``neutral`` answer a miss; stance.evaluate.score_any_label).
+
+Reads only the runs' ``predictions.jsonl`` and ``metrics.json``; prints a markdown table and, with
+``--output``, writes the results as JSON.
 """
 from __future__ import annotations
 
@@ -27,7 +34,8 @@ from typing import Any
 
 from stance.errors import InputError
 from stance.io import iter_jsonl, write_json
-from stance.metrics import paired_bootstrap_seeds, paired_comparison
+from stance.evaluate import ANY_LABEL
+from stance.metrics import macro_f1_over, paired_bootstrap_seeds, paired_comparison
 
 
 def model_predictions(run: Path) -> dict[str, dict[tuple[str, str], dict[str, Any]]]:
@@ -45,8 +53,33 @@ def model_predictions(run: Path) -> dict[str, dict[tuple[str, str], dict[str, An
 
 
 def test_labels(run: Path, eval_set: str) -> list[str] | None:
-    metrics = json.loads((run / "metrics.json").read_text(encoding="utf-8"))
-    return (metrics.get("test", {}).get(eval_set) or {}).get("labels")
+    return (_metrics(run).get("test", {}).get(eval_set) or {}).get("labels")
+
+
+def any_label_view(run: Path, eval_set: str) -> tuple[list[str], list[str]] | None:
+    """``(model labels, the set's labels)`` when ``eval_set`` was scored with the answer restricted to
+    fewer classes than the model has; else None."""
+    metrics = _metrics(run)
+    allowed = (metrics.get("test", {}).get(eval_set) or {}).get("restricted_to")
+    labels = metrics.get("labels")
+    if not allowed or not labels or set(allowed) == set(labels):
+        return None
+    return list(labels), list(allowed)
+
+
+def free_predictions(run: Path, rows: list[dict[str, Any]], labels: list[str]) -> list[str]:
+    """Each row's argmax over all the model's labels, from its ``scores``."""
+    out = []
+    for row in rows:
+        scores = row.get("scores")
+        if not isinstance(scores, dict) or set(scores) != set(labels):
+            raise InputError(run / "predictions.jsonl", f"{row['eval_set']}: no scores for the labels {labels}", field="scores")
+        out.append(max(labels, key=lambda label: scores[label]))
+    return out
+
+
+def _metrics(run: Path) -> dict[str, Any]:
+    return json.loads((run / "metrics.json").read_text(encoding="utf-8"))
 
 
 def compare(run_a: Path, run_b: Path, n_bootstrap: int, seed: int) -> list[dict[str, Any]]:
@@ -69,6 +102,17 @@ def compare(run_a: Path, run_b: Path, n_bootstrap: int, seed: int) -> list[dict[
                                    labels=labels)
         rows.append({"test_set": eval_set, "a": str(run_a), "b": str(run_b), "n": len(keys), "labels": labels,
                      "paired_bootstrap": paired["paired_bootstrap"]["macro_f1"], "mcnemar": paired["mcnemar"]})
+        view = any_label_view(run_a, eval_set)
+        if view is not None:
+            all_labels, allowed = view
+            free_a = free_predictions(run_a, [a_rows[k] for k in keys], all_labels)
+            free_b = free_predictions(run_b, [b_rows[k] for k in keys], all_labels)
+            metric = macro_f1_over([all_labels.index(l) for l in allowed])
+            paired = paired_comparison(gold, free_a, free_b, metrics=(metric,), n_resamples=n_bootstrap, seed=seed,
+                                       labels=all_labels)
+            rows.append({"test_set": eval_set + ANY_LABEL, "a": str(run_a), "b": str(run_b), "n": len(keys),
+                         "labels": allowed, "paired_bootstrap": paired["paired_bootstrap"][metric.__name__],
+                         "mcnemar": paired["mcnemar"]})
     return rows
 
 
@@ -94,6 +138,15 @@ def compare_groups(runs_a: list[Path], runs_b: list[Path], n_bootstrap: int, see
                                       n_resamples=n_bootstrap, seed=seed, labels=labels)
         rows.append({"test_set": eval_set, "a": [str(r) for r in runs_a], "b": [str(r) for r in runs_b], "n": len(keys),
                      "labels": labels, "paired_bootstrap": boot})
+        view = any_label_view(runs[0], eval_set)
+        if view is not None:
+            all_labels, allowed = view
+            free = {run: free_predictions(run, [sets[run][eval_set][k] for k in keys], all_labels) for run in runs}
+            boot = paired_bootstrap_seeds(gold, [free[r] for r in runs_a], [free[r] for r in runs_b],
+                                          metric=macro_f1_over([all_labels.index(l) for l in allowed]),
+                                          n_resamples=n_bootstrap, seed=seed, labels=all_labels)
+            rows.append({"test_set": eval_set + ANY_LABEL, "a": [str(r) for r in runs_a], "b": [str(r) for r in runs_b],
+                         "n": len(keys), "labels": allowed, "paired_bootstrap": boot})
     return rows
 
 

@@ -25,7 +25,7 @@ from .io import check_output_dir, claim_run_dir, iter_jsonl, write_group, write_
 
 EVALUATE_OUTPUTS = ("metrics.json", "report.md", "confusion.png")
 COMPARE_OUTPUTS = ("comparison.json",)
-from .metrics import bootstrap_ci, classification_metrics, paired_comparison
+from .metrics import bootstrap_ci, classification_metrics, macro_f1_over, paired_comparison
 from .schema import DEFAULT_LABEL_FIELD, Statement, read_statements, statement_key, validate_statement
 
 log = logging.getLogger(__name__)
@@ -228,20 +228,12 @@ def score_any_label(
     labels, allowed = list(labels), list(allowed)
     outside = [l for l in labels if l not in allowed]
     metrics = classification_metrics(gold, pred, labels)
-    kept = [labels.index(l) for l in allowed]
     gone = [labels.index(l) for l in outside]
-
-    def allowed_f1(g: Any, p: Any) -> float:
-        scores = []
-        for c in kept:
-            tp, n_pred, n_gold = ((g == c) & (p == c)).sum(), (p == c).sum(), (g == c).sum()
-            scores.append(2 * tp / (n_pred + n_gold) if n_pred + n_gold else 0.0)
-        return float(np.mean(scores))
 
     def outside_share(g: Any, p: Any) -> float:
         return float(np.isin(p, gone).mean())
 
-    fns = {"accuracy": "accuracy", "macro_f1": allowed_f1, "outside_share": outside_share}
+    fns = {"accuracy": "accuracy", "macro_f1": macro_f1_over([labels.index(l) for l in allowed]), "outside_share": outside_share}
     ci: dict[str, dict[str, float]] = {}
     if n_bootstrap:
         boot = bootstrap_ci(gold, pred, fns, n_resamples=n_bootstrap, confidence=CI_LEVEL, seed=seed, labels=labels)

@@ -220,6 +220,23 @@ def _point(gold: np.ndarray, pred: np.ndarray, n_labels: int, fn: str | MetricFn
     return float(fn(gold, pred))
 
 
+def macro_f1_over(columns: Sequence[int]) -> MetricFn:
+    """A metric for the bootstrap functions: macro-F1 over the classes at ``columns`` of the label
+    encoding only, an answer of any other class a miss (it counts toward no F1 averaged here). Scores a
+    model that may answer ``neutral`` on a set annotated negative / positive only
+    (:func:`stance.evaluate.score_any_label`)."""
+    kept = [int(c) for c in columns]
+
+    def macro_f1_over_classes(gold: np.ndarray, pred: np.ndarray) -> float:
+        scores = []
+        for c in kept:
+            tp, n_pred, n_gold = ((gold == c) & (pred == c)).sum(), (pred == c).sum(), (gold == c).sum()
+            scores.append(2 * tp / (n_pred + n_gold) if n_pred + n_gold else 0.0)
+        return float(np.mean(scores))
+
+    return macro_f1_over_classes
+
+
 def bootstrap_ci(
     gold: Sequence[str],
     pred: Sequence[str],

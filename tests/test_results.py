@@ -356,3 +356,34 @@ def test_a_two_class_sets_any_label_scores_get_their_own_rows(tmp_path: Path, ca
     assert load_script("results_table").main([str(path)]) == 0
     row = next(line for line in capsys.readouterr().out.splitlines() if "any label" in line)
     assert row.startswith("| `dse:test`, any label: 0.333 [") and "called neutral" in row
+
+
+def test_compare_runs_also_pairs_a_two_class_set_with_the_models_free_to_answer_neutral(tmp_path):
+    from sklearn.metrics import f1_score
+
+    from conftest import load_script
+
+    compare_runs = load_script("compare_runs")
+    gold = ["negative", "negative", "positive", "positive", "negative", "positive"]
+    # both runs answer right when restricted to the set's two labels; A's scores put neutral first twice
+    top = {"a": ["negative", "neutral", "positive", "neutral", "negative", "positive"],
+           "b": ["negative", "negative", "positive", "positive", "neutral", "positive"]}
+    for name, free in top.items():
+        run = tmp_path / name
+        run.mkdir()
+        rows = []
+        for i, (g, f) in enumerate(zip(gold, free)):
+            scores = {"negative": 0.1, "neutral": 0.1, "positive": 0.1, g: 0.3, f: 0.6}
+            rows.append({"eval_set": "seesaw:x", "doc_id": "d", "statement_id": str(i), "gold": g, "predicted": g, "scores": scores})
+        (run / "predictions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+        (run / "metrics.json").write_text(json.dumps({"labels": ["negative", "neutral", "positive"], "test": {
+            "seesaw:x": {"labels": ["negative", "positive"], "restricted_to": ["negative", "positive"]}}}))
+    task, free = compare_runs.compare(tmp_path / "a", tmp_path / "b", n_bootstrap=200, seed=0)
+    assert task["test_set"] == "seesaw:x" and task["paired_bootstrap"]["delta"] == 0
+    assert free["test_set"] == "seesaw:x (any label)" and free["labels"] == ["negative", "positive"]
+    f1 = {name: f1_score(gold, top[name], labels=["negative", "positive"], average="macro", zero_division=0) for name in top}
+    assert free["paired_bootstrap"]["a"] == pytest.approx(f1["a"]) and free["paired_bootstrap"]["b"] == pytest.approx(f1["b"])
+    assert (free["mcnemar"]["b"], free["mcnemar"]["c"]) == (1, 2)  # statement 4: only A is right; 1 and 3: only B
+    [_, grouped] = compare_runs.compare_groups([tmp_path / "a"], [tmp_path / "b"], n_bootstrap=200, seed=0)
+    assert grouped["test_set"] == "seesaw:x (any label)"
+    assert grouped["paired_bootstrap"]["delta"] == pytest.approx(f1["a"] - f1["b"])
