@@ -276,9 +276,14 @@ def test_label_colours_follow_polarity():
         "#c44e52", "#9e9e9e", "#4c72b0", "#55a868", "#8172b3"]
 
 
-def test_compare_runs_pairs_the_models_of_two_runs_test_set_by_test_set(tmp_path):
-    import json
+def _model_run(run: Path, rows: list[dict], metrics: dict) -> None:
+    """A run folder as scripts/compare_runs.py reads it: the model's predictions and metrics.json."""
+    run.mkdir()
+    (run / "predictions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (run / "metrics.json").write_text(json.dumps(metrics))
 
+
+def test_compare_runs_pairs_the_models_of_two_runs_test_set_by_test_set(tmp_path):
     from conftest import load_script
 
     compare_runs = load_script("compare_runs")
@@ -286,13 +291,10 @@ def test_compare_runs_pairs_the_models_of_two_runs_test_set_by_test_set(tmp_path
     runs = {"a": ["negative", "negative", "positive", "positive", "neutral", "positive"],
             "b": ["negative", "positive", "negative", "positive", "neutral", "positive"]}
     for name, pred in runs.items():
-        run = tmp_path / name
-        run.mkdir()
         rows = [{"eval_set": "set1", "doc_id": "d", "statement_id": str(i), "gold": g, "predicted": p}
                 for i, (g, p) in enumerate(zip(gold, pred))]
         rows.append({"eval_set": "only-in-" + name, "doc_id": "d", "statement_id": "0", "gold": "neutral", "predicted": "neutral"})
-        (run / "predictions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows[::-1]))
-        (run / "metrics.json").write_text(json.dumps({"test": {"set1": {"labels": ["negative", "neutral", "positive"]}}}))
+        _model_run(tmp_path / name, rows[::-1], {"test": {"set1": {"labels": ["negative", "neutral", "positive"]}}})
     [row] = compare_runs.compare(tmp_path / "a", tmp_path / "b", n_bootstrap=200, seed=0)
     assert row["test_set"] == "set1" and row["n"] == 6
     assert (row["mcnemar"]["b"], row["mcnemar"]["c"]) == (2, 0)  # statements 1 and 2: only A is right
@@ -369,15 +371,11 @@ def test_compare_runs_also_pairs_a_two_class_set_with_the_models_free_to_answer_
     top = {"a": ["negative", "neutral", "positive", "neutral", "negative", "positive"],
            "b": ["negative", "negative", "positive", "positive", "neutral", "positive"]}
     for name, free in top.items():
-        run = tmp_path / name
-        run.mkdir()
-        rows = []
-        for i, (g, f) in enumerate(zip(gold, free)):
-            scores = {"negative": 0.1, "neutral": 0.1, "positive": 0.1, g: 0.3, f: 0.6}
-            rows.append({"eval_set": "seesaw:x", "doc_id": "d", "statement_id": str(i), "gold": g, "predicted": g, "scores": scores})
-        (run / "predictions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-        (run / "metrics.json").write_text(json.dumps({"labels": ["negative", "neutral", "positive"], "test": {
-            "seesaw:x": {"labels": ["negative", "positive"], "restricted_to": ["negative", "positive"]}}}))
+        rows = [{"eval_set": "seesaw:x", "doc_id": "d", "statement_id": str(i), "gold": g, "predicted": g,
+                 "scores": {"negative": 0.1, "neutral": 0.1, "positive": 0.1, g: 0.3, f: 0.6}}
+                for i, (g, f) in enumerate(zip(gold, free))]
+        _model_run(tmp_path / name, rows, {"labels": ["negative", "neutral", "positive"], "test": {
+            "seesaw:x": {"labels": ["negative", "positive"], "restricted_to": ["negative", "positive"]}}})
     task, free = compare_runs.compare(tmp_path / "a", tmp_path / "b", n_bootstrap=200, seed=0)
     assert task["test_set"] == "seesaw:x" and task["paired_bootstrap"]["delta"] == 0
     assert free["test_set"] == "seesaw:x (any label)" and free["labels"] == ["negative", "positive"]
