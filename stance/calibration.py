@@ -162,6 +162,19 @@ def eval_set_calibration(rows: Sequence[dict[str, Any]], labels: Sequence[str], 
     return out
 
 
+# --------------------------------------------------------------------------- a bias toward one label
+def biased_argmax(proba: np.ndarray, labels: Sequence[str], label: str, bias: float) -> list[str]:
+    """The labels chosen when ``label``'s log-probability is raised by ``bias`` before the argmax: its
+    probability multiplied by ``e ** bias`` (a negative bias lowers it), the decision rule of a shift in
+    that class's prior. Bias 0 is the plain argmax; the other labels keep their order."""
+    labels = list(labels)
+    if label not in labels:
+        raise StanceError(f"unknown label {label!r}; the model's labels: {labels}")
+    shifted = np.log(np.clip(np.asarray(proba, dtype=float), EPS, None))
+    shifted[:, labels.index(label)] += bias
+    return [labels[i] for i in shifted.argmax(axis=1)]
+
+
 # --------------------------------------------------------------------------- a training run's calibration
 def calibrate_classifier(clf: Any, records: Sequence[dict[str, Any]], label_field: str, *, batch_size: int = 128,
                          name: str = "dev") -> tuple[dict[str, Any], tuple[np.ndarray, np.ndarray, np.ndarray]]:

@@ -9,13 +9,14 @@ import numpy as np
 import pytest
 
 from stance.calibration import (
+    biased_argmax,
     eval_set_calibration,
     expected_calibration_error,
     fit_temperature,
     plot_reliability,
     rescale,
 )
-from stance.errors import InputError
+from stance.errors import InputError, StanceError
 
 
 def overconfident(n: int = 4000, t_true: float = 2.5, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -102,3 +103,49 @@ def test_training_run_calibrates_on_dev(tiny_encoder: Path, tmp_path: Path, monk
     assert clf.temperature == pytest.approx(dev["temperature"], rel=1e-3)
     rows = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
     assert np.allclose(list(rows[0]["scores"].values()), clf.predict_proba([rows[0]])[0], atol=1e-4)
+
+
+def test_a_bias_toward_a_label_multiplies_its_probability_before_the_argmax():
+    labels = ["negative", "neutral", "positive"]
+    proba = np.array([[0.5, 0.3, 0.2], [0.2, 0.3, 0.5], [0.1, 0.8, 0.1]])
+    assert biased_argmax(proba, labels, "neutral", 0.0) == ["negative", "positive", "neutral"]
+    # e ** 0.6 * 0.3 = 0.547 > 0.5: both close calls go to neutral; a bias of 0.4 (0.448) moves neither
+    assert biased_argmax(proba, labels, "neutral", 0.6) == ["neutral", "neutral", "neutral"]
+    assert biased_argmax(proba, labels, "neutral", 0.4) == ["negative", "positive", "neutral"]
+    assert biased_argmax(proba, labels, "neutral", -3.0) == ["negative", "positive", "negative"]
+    with pytest.raises(StanceError, match="unknown label 'none'"):
+        biased_argmax(proba, labels, "none", 1.0)
+
+
+def test_decision_bias_script_scores_a_run_again_and_at_bias_zero_agrees_with_its_metrics(tiny_encoder: Path, tmp_path: Path,
+                                                                                          capsys: pytest.CaptureFixture):
+    from conftest import load_script
+
+    from stance.config import load_config
+    from stance.train import run_training
+
+    config = load_config(None, overrides=[
+        f"model.name_or_path={tiny_encoder}", "name=tiny-directed", "labels=[negative, neutral, positive]",
+        "data.train=[dse-directed:train@64]", "data.dev=[dse-directed:valid@24, seesaw:dev@24]",
+        "data.test=[dse-directed:test@16, seesaw:dev@8]", "train.epochs=1", "train.batch_size=16", "model.max_length=64",
+        "evaluation.n_bootstrap=0", "baselines=[]", "train.selection=any_label",
+    ])
+    run = tmp_path / "run"
+    metrics = run_training(config, run)
+    script = load_script("decision_bias")
+    out = tmp_path / "bias.json"
+    assert script.main([str(run), "--label", "neutral", "--biases", "-50", "0", "50", "--output", str(out)]) == 0
+    result = json.loads(out.read_text())
+    low, zero, high = result["per_run"][0]
+    # bias 0 is the plain argmax: the dev selection score the trainer kept, and the run's own test scores
+    assert zero["selection"] == pytest.approx(metrics["dev"]["best_macro_f1"])
+    assert zero["test"]["dse-directed:test@16"] == pytest.approx(metrics["test"]["dse-directed:test@16"]["macro_f1"])
+    assert zero["test"]["seesaw:dev@8"] == pytest.approx(metrics["test"]["seesaw:dev@8"]["any_label"]["macro_f1"])
+    assert zero["share"]["seesaw:dev@8"] == pytest.approx(metrics["test"]["seesaw:dev@8"]["any_label"]["outside_share"])
+    # far below, neutral is never chosen; far above, always: SEESAW's two classes then score 0
+    assert low["share"]["seesaw:dev@8"] == 0 and high["share"]["seesaw:dev@8"] == 1 and high["test"]["seesaw:dev@8"] == 0
+    assert result["chosen_bias"] == max(result["mean"], key=lambda r: (r["selection"], -abs(r["bias"])))["bias"]
+    printed = capsys.readouterr().out
+    assert "| bias | selection (dev) | `dse-directed:valid@24` | `seesaw:dev@24` |" in printed
+    assert f"chosen on the dev sets: bias {result['chosen_bias']:+.2f}" in printed
+    assert script.main([str(tmp_path / "nothing")]) == 2  # not a run folder
