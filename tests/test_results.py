@@ -385,3 +385,52 @@ def test_compare_runs_also_pairs_a_two_class_set_with_the_models_free_to_answer_
     [_, grouped] = compare_runs.compare_groups([tmp_path / "a"], [tmp_path / "b"], n_bootstrap=200, seed=0)
     assert grouped["test_set"] == "seesaw:x (any label)"
     assert grouped["paired_bootstrap"]["delta"] == pytest.approx(f1["a"] - f1["b"])
+
+
+def test_ensemble_runs_averages_the_models_probabilities_and_scores_the_average_as_a_run(tmp_path: Path, capsys):
+    from conftest import load_script
+
+    ensemble = load_script("ensemble_runs")
+    compare_runs = load_script("compare_runs")
+    labels = ["negative", "neutral", "positive"]
+    gold = ["negative", "neutral", "positive", "negative"]
+    # statement 1: A is sure it is neutral, B says negative; on average neutral. Statement 2 (SEESAW, two
+    # classes): B's answer over all labels is neutral, A's and the average's positive
+    scores = {"a": [[0.6, 0.3, 0.1], [0.1, 0.8, 0.1], [0.2, 0.2, 0.6], [0.5, 0.1, 0.4]],
+              "b": [[0.7, 0.2, 0.1], [0.5, 0.4, 0.1], [0.1, 0.5, 0.4], [0.6, 0.2, 0.2]]}
+    sets = ["dse-directed:test", "dse-directed:test", "seesaw:x", "seesaw:x"]
+    for name, rows in scores.items():
+        preds = [{"eval_set": s, "doc_id": "d", "statement_id": str(i), "text": f"t{i}", "gold": g, "scores": dict(zip(labels, p)),
+                  "predicted": max(labels if s.startswith("dse") else ["negative", "positive"], key=dict(zip(labels, p)).get)}
+                 for i, (s, g, p) in enumerate(zip(sets, gold, rows))]
+        _model_run(tmp_path / name, preds, {"labels": labels, "test": {
+            "dse-directed:test": {"labels": labels},
+            "seesaw:x": {"labels": ["negative", "positive"], "restricted_to": ["negative", "positive"]}}})
+    (tmp_path / "a" / "baselines" / "tfidf_lr").mkdir(parents=True)
+    (tmp_path / "a" / "baselines" / "tfidf_lr" / "predictions.jsonl").write_text("".join(
+        json.dumps({"eval_set": s, "doc_id": "d", "statement_id": str(i), "gold": g, "predicted": "negative"}) + "\n"
+        for i, (s, g) in enumerate(zip(sets, gold))))
+    out = tmp_path / "avg"
+    assert ensemble.main([str(tmp_path / "a"), str(tmp_path / "b"), "--output", str(out), "--n-bootstrap", "50"]) == 0
+    rows = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
+    assert [r["scores"] for r in rows][1] == {"negative": 0.3, "neutral": 0.6, "positive": 0.1}
+    assert [r["predicted"] for r in rows] == gold  # all right, where B alone gets statement 1 wrong
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["members"] == [str(tmp_path / "a"), str(tmp_path / "b")]
+    assert metrics["test"]["dse-directed:test"]["accuracy"] == 1
+    seesaw = metrics["test"]["seesaw:x"]
+    assert seesaw["labels"] == ["negative", "positive"] and seesaw["macro_f1"] == 1
+    assert seesaw["any_label"]["outside_share"] == 0 and seesaw["any_label"]["macro_f1"] == 1
+    assert "model_vs_tfidf_lr" in metrics["comparisons"]["seesaw:x"]
+    assert "average | dse-directed:test | 2 |" in capsys.readouterr().out
+    # the folder reads like a run: the average against one member
+    assert {r["test_set"] for r in compare_runs.compare(out, tmp_path / "b", n_bootstrap=50, seed=0)} == {
+        "dse-directed:test", "seesaw:x", "seesaw:x (any label)"}
+
+    # refused, with nothing written: a folder that is not empty, and runs of other statements
+    written = (out / "metrics.json").read_text()
+    assert ensemble.main([str(tmp_path / "a"), str(tmp_path / "b"), "--output", str(out)]) == 2
+    assert (out / "metrics.json").read_text() == written
+    assert ensemble.main([str(tmp_path / "a"), str(tmp_path / "a" / "baselines" / "tfidf_lr"), "--output",
+                          str(tmp_path / "new")]) == 2
+    assert not (tmp_path / "new").exists()
