@@ -301,7 +301,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="the full chain: extract, map parties, classify, report")
     p.add_argument("articles", nargs="+", help=".txt files, or JSONL / CSV / TSV / Parquet of articles "
                                                "(doc_id, text; optional date, outlet, url, title)")
-    p.add_argument("--model", required=True, help="stance model folder")
+    p.add_argument("--model", required=True, nargs="+",
+                   help="stance model folder; several (say, one recipe's seeds): their probabilities averaged")
     p.add_argument("--parties", required=True, help=f"party gazetteer YAML, or a packaged one by name: {parties}")
     p.add_argument("--output", required=True, help="output folder")
     p.add_argument("--gold", help="gold statements JSONL to score against")

@@ -640,17 +640,86 @@ class StanceClassifier:
     ) -> list[dict[str, Any]]:
         """Copies of ``records`` with the predicted label in ``label_field`` and ``scores``."""
         proba = self.predict_proba(records, batch_size=batch_size, show_progress_bar=show_progress_bar)
-        out = []
-        # one scored row per input row, each a probability distribution: never a row left unscored
-        if len(proba) != len(records) or (len(proba) and not np.allclose(proba.sum(axis=1), 1.0, atol=1e-3)):
-            raise RuntimeError(f"scored {len(proba)} rows for {len(records)} records, or a row is no distribution")
-        for record, p in zip(records, proba):
-            row = dict(record)
-            row[label_field] = self.labels[int(p.argmax())]
-            row["scores"] = {label: round(float(v), 6) for label, v in zip(self.labels, p)}
-            row["label_source"] = "model"
-            out.append(row)
-        return out
+        return labelled_rows(records, proba, self.labels, label_field)
+
+    @property
+    def calibrated(self) -> bool:
+        """Whether the probabilities are temperature-scaled (:mod:`stance.calibration`)."""
+        return self.temperature != 1.0
+
+
+def labelled_rows(records: Sequence[dict[str, Any]], proba: np.ndarray, labels: Sequence[str], label_field: str) -> list[dict[str, Any]]:
+    """Copies of ``records`` with the argmax label of ``proba`` in ``label_field`` and the ``scores``."""
+    out = []
+    # one scored row per input row, each a probability distribution: never a row left unscored
+    if len(proba) != len(records) or (len(proba) and not np.allclose(proba.sum(axis=1), 1.0, atol=1e-3)):
+        raise RuntimeError(f"scored {len(proba)} rows for {len(records)} records, or a row is no distribution")
+    for record, p in zip(records, proba):
+        row = dict(record)
+        row[label_field] = labels[int(p.argmax())]
+        row["scores"] = {label: round(float(v), 6) for label, v in zip(labels, p)}
+        row["label_source"] = "model"
+        out.append(row)
+    return out
+
+
+class AveragedClassifier:
+    """Several stance models as one: their class probabilities averaged statement by statement, as the
+    average of a recipe's seeds (scored on test sets by scripts/ensemble_runs.py). Build it with
+    :meth:`from_pretrained` on the model folders; it predicts like a :class:`StanceClassifier`, with the
+    first model's label order and aliases."""
+
+    def __init__(self, members: Sequence[StanceClassifier]) -> None:
+        if len(members) < 2:
+            raise StanceError("an average needs at least two models")
+        first = members[0]
+        for member in members[1:]:
+            if set(member.labels) != set(first.labels):
+                raise StanceError(f"the models' labels differ: {first.labels} and {member.labels}")
+        self.members = list(members)
+        self.labels = list(first.labels)
+        self.label_alias = dict(first.label_alias)
+        self.display_alias = dict(first.display_alias)
+
+    @classmethod
+    def from_pretrained(cls, paths: Sequence[str | os.PathLike[str]], **kwargs: Any) -> AveragedClassifier:
+        """Each folder loaded with :meth:`StanceClassifier.from_pretrained` (``kwargs`` go to each)."""
+        return cls([StanceClassifier.from_pretrained(path, **kwargs) for path in paths])
+
+    @property
+    def calibrated(self) -> bool:
+        return all(member.calibrated for member in self.members)
+
+    def predict_proba(self, records: Iterable[dict[str, Any] | str], batch_size: int = 64,
+                      show_progress_bar: bool = False) -> np.ndarray:
+        """The members' probabilities, shape (n, len(labels)), averaged."""
+        records = _as_records(records)
+        total = np.zeros((len(records), len(self.labels)), dtype=np.float64)
+        for member in self.members:
+            proba = member.predict_proba(records, batch_size=batch_size, show_progress_bar=show_progress_bar)
+            total += proba[:, [member.labels.index(label) for label in self.labels]]
+        return (total / len(self.members)).astype(np.float32)
+
+    def predict(self, records: Iterable[dict[str, Any] | str], batch_size: int = 64) -> list[str]:
+        proba = self.predict_proba(records, batch_size=batch_size)
+        return [self.labels[i] for i in proba.argmax(axis=1)]
+
+    def predict_records(self, records: Sequence[dict[str, Any]], *, label_field: str = "stance", batch_size: int = 64,
+                        show_progress_bar: bool = False) -> list[dict[str, Any]]:
+        proba = self.predict_proba(records, batch_size=batch_size, show_progress_bar=show_progress_bar)
+        return labelled_rows(records, proba, self.labels, label_field)
+
+
+def load_classifier(models: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], **kwargs: Any) -> StanceClassifier | AveragedClassifier:
+    """One model folder (or id) as a :class:`StanceClassifier`; several as their :class:`AveragedClassifier`."""
+    if isinstance(models, (str, os.PathLike)):
+        models = [models]
+    models = list(models)
+    if not models:
+        raise StanceError("no stance model given")
+    if len(models) == 1:
+        return StanceClassifier.from_pretrained(models[0], **kwargs)
+    return AveragedClassifier.from_pretrained(models, **kwargs)
 
 
 def _install_marker_pooling(model: Any, holder: list[Any]) -> None:

@@ -133,9 +133,9 @@ RUN_OUTPUTS = ("run.json", "parts", "statements.jsonl", "statements.csv", "state
                "shares_by_pair.png", "shares_over_time.png", "shares_by_outlet.png", COMPLETE)
 
 
-def _run_key(articles: Sequence[str | Path], model: str, parties: str | None, options: dict[str, Any]) -> str:
+def _run_key(articles: Sequence[str | Path], models: Sequence[str], parties: str | None, options: dict[str, Any]) -> str:
     """What the run's results depend on, by content: each article's bytes, the model folder's files
-    (weights, config, tokenizer), the parties file, the options and the toolkit's version. Parts written
+    (weights, config, tokenizer; each model of an average), the parties file, the options and the toolkit's version. Parts written
     under another key are never reused: an edited article or replaced weights make a new run."""
     from .version import __version__
 
@@ -144,13 +144,14 @@ def _run_key(articles: Sequence[str | Path], model: str, parties: str | None, op
     for article in articles:
         h.update(b"article\0")
         hash_file(article, h)
-    model_path = Path(model)
-    if model_path.is_dir():
-        for item in sorted(p for p in model_path.rglob("*") if p.is_file()):
-            h.update(f"model/{item.relative_to(model_path).as_posix()}\0".encode())
-            hash_file(item, h)
-    else:
-        h.update(f"model-id {model}\0".encode())
+    for model in models:
+        model_path = Path(model)
+        if model_path.is_dir():
+            for item in sorted(p for p in model_path.rglob("*") if p.is_file()):
+                h.update(f"model/{item.relative_to(model_path).as_posix()}\0".encode())
+                hash_file(item, h)
+        else:
+            h.update(f"model-id {model}\0".encode())
     if parties is not None:
         h.update(b"parties\0")
         hash_file(parties, h)
@@ -161,7 +162,7 @@ def _run_key(articles: Sequence[str | Path], model: str, parties: str | None, op
 def run_pipeline(
     articles: Sequence[str | Path],
     *,
-    model: str,
+    model: str | Sequence[str],
     parties: str | None,
     output_dir: str | Path,
     gold: str | None = None,
@@ -175,22 +176,25 @@ def run_pipeline(
     attribution_model: str | None = None,
 ) -> dict[str, Any]:
     """``stance run``: extract, map parties, classify, and write statements, tables and a report.
+    ``model``: a model folder or id, or several, whose probabilities are averaged
+    (:class:`stance.model.AveragedClassifier`).
     ``attribution_model``: a learned attribution model folder, combined with the rules
     (:mod:`stance.attribution_combine`); without it, rules alone."""
     from .extraction import iter_articles
-    from .model import StanceClassifier
+    from .model import load_classifier
     from .parties import load_parties
     from .schema import read_statements
 
     check_batch_size(batch_size)
-    inputs = [*map(str, articles), str(model), *([parties] if parties else []), *([gold] if gold else []),
+    models = [str(model)] if isinstance(model, (str, Path)) else [str(m) for m in model]
+    inputs = [*map(str, articles), *models, *([parties] if parties else []), *([gold] if gold else []),
               *([str(attribution_model)] if attribution_model else [])]
     out = check_output_dir(output_dir, inputs=[i for i in inputs if Path(i).exists()])
     shard_i, shard_n = parse_shard(shard)
     with read_once(articles) as article_files:
         # bad input fails here, before the output folder is touched: parties, model, gold, every article
         party_config = load_parties(parties)
-        clf = StanceClassifier.from_pretrained(model, quantize=quantize, int8_recheck=int8_recheck)
+        clf = load_classifier(models, quantize=quantize, int8_recheck=int8_recheck)
         finder = None
         if attribution_model is not None:
             from .attribution import AttributionModel
@@ -204,9 +208,9 @@ def run_pipeline(
                    "articles": [str(a) for a in articles]}
         if attribution_model is not None:  # a run with another attribution model is another run
             options["attribution_model"] = _folder_digest(attribution_model)
-        key = _run_key(article_files, model, parties, options)
+        key = _run_key(article_files, models, parties, options)
         _claim(out, key, overwrite=overwrite)
-        write_json(out / "run.json", {"key": key, "articles": [str(a) for a in articles], "model": str(model),
+        write_json(out / "run.json", {"key": key, "articles": [str(a) for a in articles], "model": models[0] if len(models) == 1 else models,
                                       "parties": parties, "options": options})
         return _process(article_files, out, n_total=n_total, clf=clf, party_config=party_config, gold=gold,
                         shard=(shard_i, shard_n), batch_size=batch_size, chunk_articles=chunk_articles,
@@ -327,7 +331,7 @@ def _process(
         gold_predictions = clf.predict_records(load_gold(gold), label_field=label_field, batch_size=batch_size)
     summary = write_run_report(out, labels=clf.labels, gold=gold, gold_predictions=gold_predictions,
                                label_alias=clf.label_alias, display_alias=clf.display_alias,
-                               calibrated=clf.temperature != 1.0, label_field=label_field)
+                               calibrated=clf.calibrated, label_field=label_field)
     summary["statements"] = total
     summary["wall_seconds"] = round(time.time() - t0, 1)
     write_text(out / COMPLETE, time.strftime("%Y-%m-%dT%H:%M:%S\n"))

@@ -100,6 +100,33 @@ def test_a_shard_outside_0_to_n_is_refused(shard):
         parse_shard(shard)
 
 
+def test_several_models_label_by_their_probabilities_averaged(model, tiny_encoder, tmp_path):
+    import torch
+
+    from stance.cli import main
+    from stance.model import AveragedClassifier
+
+    torch.manual_seed(1)  # another head, and its labels in another order
+    StanceClassifier.from_pretrained(tiny_encoder, labels=["positive", "negative", "neutral"]).save_pretrained(tmp_path / "other")
+    out = tmp_path / "run"
+    assert main(["run", str(SEED_ARTICLE), "--model", str(model), str(tmp_path / "other"), "--parties", str(US_RUSSIA),
+                 "--output", str(out), "--gold", str(SEED_GOLD)]) == 0
+    assert json.loads((out / "run.json").read_text())["model"] == [str(model), str(tmp_path / "other")]
+    statements = [json.loads(line) for line in (out / "statements.jsonl").read_text().splitlines()]
+    members = [StanceClassifier.from_pretrained(path) for path in (model, tmp_path / "other")]
+    each = [[dict(zip(m.labels, p)) for p in m.predict_proba(statements)] for m in members]
+    for statement, a, b in zip(statements, *each):  # by label name, whatever the order of each model's labels
+        assert statement["scores"] == pytest.approx({label: (a[label] + b[label]) / 2 for label in LABELS}, abs=1e-5)
+        assert statement["stance"] == max(LABELS, key=statement["scores"].get)
+    assert any(s["scores"] != pytest.approx(a, abs=1e-3) for s, a in zip(statements, each[0]))  # not the first model's
+    assert AveragedClassifier(members).labels == LABELS  # the first model's order
+
+    StanceClassifier.from_pretrained(tiny_encoder, labels=["against", "favor"]).save_pretrained(tmp_path / "two")
+    assert main(["run", str(SEED_ARTICLE), "--model", str(model), str(tmp_path / "two"), "--parties", str(US_RUSSIA),
+                 "--output", str(tmp_path / "refused")]) == 2  # labels that differ: nothing written
+    assert not (tmp_path / "refused").exists()
+
+
 def test_the_run_report_scores_the_model_s_own_labels_for_the_gold_statements(model, tmp_path):
     from stance.corpora import load_gold
 
