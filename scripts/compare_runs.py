@@ -33,23 +33,15 @@ from pathlib import Path
 from typing import Any
 
 from stance.errors import InputError
-from stance.io import iter_jsonl, write_json
+from stance.io import write_json
 from stance.evaluate import ANY_LABEL
 from stance.metrics import macro_f1_over, paired_bootstrap_seeds, paired_comparison
+from stance.results import read_predictions
 
 
 def model_predictions(run: Path) -> dict[str, dict[tuple[str, str], dict[str, Any]]]:
     """eval set -> (doc_id, statement_id) -> row of the run's fine-tuned model."""
-    path = run / "predictions.jsonl"
-    if not path.is_file():
-        raise InputError(path, "not a finished run folder (no predictions.jsonl)")
-    sets: dict[str, dict[tuple[str, str], dict[str, Any]]] = {}
-    for lineno, row in iter_jsonl(path):
-        for field in ("eval_set", "doc_id", "statement_id", "gold", "predicted"):
-            if field not in row:
-                raise InputError(path, f"missing {field}", line=lineno, field=field)
-        sets.setdefault(row["eval_set"], {})[(str(row["doc_id"]), str(row["statement_id"]))] = row
-    return sets
+    return read_predictions(run)
 
 
 def test_labels(run: Path, eval_set: str) -> list[str] | None:

@@ -25,72 +25,49 @@ import numpy as np
 
 from stance.errors import InputError, StanceError
 from stance.evaluate import any_label_name, results_table, score_any_label, score_labels
-from stance.io import iter_jsonl, write_json, write_jsonl, write_text
+from stance.io import write_json, write_jsonl, write_text
 from stance.metrics import paired_comparison
+from stance.results import read_predictions
 
 log = logging.getLogger("ensemble_runs")
 
-Key = tuple[str, str, str]  # eval_set, doc_id, statement_id
-
-
-def read_rows(path: Path) -> dict[Key, dict[str, Any]]:
-    """A predictions file's rows by (eval set, doc id, statement id), in the file's order."""
-    if not path.is_file():
-        raise InputError(path, "not a finished run folder (no predictions.jsonl)")
-    rows: dict[Key, dict[str, Any]] = {}
-    for lineno, row in iter_jsonl(path):
-        for field in ("eval_set", "doc_id", "statement_id", "gold", "predicted"):
-            if field not in row:
-                raise InputError(path, f"missing {field}", line=lineno, field=field)
-        key = (str(row["eval_set"]), str(row["doc_id"]), str(row["statement_id"]))
-        if key in rows:
-            raise InputError(path, f"statement {key[1:]} twice in {key[0]}", line=lineno, field="statement_id")
-        rows[key] = row
-    return rows
-
-
-def average(runs: list[Path]) -> tuple[list[str], list[dict[str, Any]]]:
-    """The model labels and the first run's rows with every run's ``scores`` averaged (not yet labelled)."""
-    members = [read_rows(run / "predictions.jsonl") for run in runs]
+def average(runs: list[Path]) -> tuple[list[str], dict[str, list[dict[str, Any]]]]:
+    """The model labels, and each test set's rows of the first run with every run's ``scores`` averaged
+    (not yet labelled)."""
+    members = [read_predictions(run) for run in runs]
     first = members[0]
-    labels = list(next(iter(first.values()))["scores"]) if first else []
-    for run, rows in zip(runs, members):
+    labels = next((list(row["scores"]) for rows in first.values() for row in rows.values() if isinstance(row.get("scores"), dict)), [])
+    for run, sets in zip(runs, members):
         path = run / "predictions.jsonl"
-        if set(rows) != set(first):
+        if {s: set(rows) for s, rows in sets.items()} != {s: set(rows) for s, rows in first.items()}:
             raise InputError(path, f"not the test sets and statements of {runs[0]}", field="statement_id")
+        for eval_set, rows in sets.items():
+            for key, row in rows.items():
+                if row["gold"] != first[eval_set][key]["gold"]:
+                    raise InputError(path, f"{eval_set}: the gold label of {key} differs from {runs[0]}", field="gold")
+                if not isinstance(row.get("scores"), dict) or set(row["scores"]) != set(labels):
+                    raise InputError(path, f"{eval_set}: no scores for the labels {labels} for {key}", field="scores")
+    averaged: dict[str, list[dict[str, Any]]] = {}
+    for eval_set, rows in first.items():
         for key, row in rows.items():
-            if row["gold"] != first[key]["gold"]:
-                raise InputError(path, f"{key[0]}: the gold label of {key[1:]} differs from {runs[0]}", field="gold")
-            if not isinstance(row.get("scores"), dict) or set(row["scores"]) != set(labels):
-                raise InputError(path, f"{key[0]}: no scores for the labels {labels} for {key[1:]}", field="scores")
-    out = []
-    for key, row in first.items():
-        mean = np.mean([[rows[key]["scores"][label] for label in labels] for rows in members], axis=0)
-        out.append({**row, "scores": {label: round(float(v), 6) for label, v in zip(labels, mean)}})
-    return labels, out
+            mean = np.mean([[sets[eval_set][key]["scores"][label] for label in labels] for sets in members], axis=0)
+            averaged.setdefault(eval_set, []).append({**row, "scores": {l: round(float(v), 6) for l, v in zip(labels, mean)}})
+    return labels, averaged
 
 
-def set_labels(run: Path, eval_set: str, labels: list[str]) -> list[str]:
-    """The labels a run scored ``eval_set`` over (its task's), in the model's order."""
-    metrics = json.loads((run / "metrics.json").read_text(encoding="utf-8")) if (run / "metrics.json").is_file() else {}
-    allowed = (metrics.get("test", {}).get(eval_set) or {}).get("labels") or labels
-    return [label for label in labels if label in allowed]
-
-
-def score(runs: list[Path], labels: list[str], rows: list[dict[str, Any]], *, n_bootstrap: int, seed: int) -> dict[str, Any]:
-    """Label each averaged row (the argmax over its set's labels) and score every test set; the paired tests
-    against the first run's baselines. Returns the metrics (``rows`` get their ``predicted``)."""
+def score(runs: list[Path], labels: list[str], sets: dict[str, list[dict[str, Any]]], *, n_bootstrap: int,
+          seed: int) -> dict[str, Any]:
+    """Label each averaged row (the argmax over its set's labels, as the first run scored the set) and score
+    every test set; the paired tests against the first run's baselines. Returns the metrics (the rows get
+    their ``predicted``)."""
     first = runs[0]
     first_metrics = json.loads((first / "metrics.json").read_text(encoding="utf-8")) if (first / "metrics.json").is_file() else {}
     metrics: dict[str, Any] = {"members": [str(r) for r in runs], "labels": labels, "test": {}, "baselines": {}, "comparisons": {}}
-    by_set: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
-        by_set.setdefault(row["eval_set"], []).append(row)
-    baselines = sorted(p.parent.name for p in (first / "baselines").glob("*/predictions.jsonl"))
-    base_rows = {name: read_rows(first / "baselines" / name / "predictions.jsonl") for name in baselines}
+    baselines = {p.parent.name: read_predictions(p.parent) for p in sorted((first / "baselines").glob("*/predictions.jsonl"))}
     table = []
-    for eval_set, items in by_set.items():
-        allowed = set_labels(first, eval_set, labels)
+    for eval_set, items in sets.items():
+        scored_over = (first_metrics.get("test", {}).get(eval_set) or {}).get("labels") or labels
+        allowed = [label for label in labels if label in scored_over]
         for row in items:
             row["predicted"] = max(allowed, key=lambda label: row["scores"][label])
         gold, pred = [r["gold"] for r in items], [r["predicted"] for r in items]
@@ -103,14 +80,14 @@ def score(runs: list[Path], labels: list[str], rows: list[dict[str, Any]], *, n_
             table.append({"system": "average", "test_set": any_label_name(eval_set, scores["any_label"]), **scores["any_label"]})
         metrics["test"][eval_set] = scores
         metrics["comparisons"][eval_set] = {}
-        for name in baselines:
-            keys = [(eval_set, str(r["doc_id"]), str(r["statement_id"])) for r in items]
-            if not all(k in base_rows[name] for k in keys):
+        keys = [(str(r["doc_id"]), str(r["statement_id"])) for r in items]
+        for name, base_sets in baselines.items():
+            base = base_sets.get(eval_set, {})
+            if not all(k in base for k in keys):
                 continue
-            base_pred = [base_rows[name][k]["predicted"] for k in keys]
             metrics["baselines"].setdefault(name, {})[eval_set] = first_metrics.get("baselines", {}).get(name, {}).get(eval_set)
-            paired = paired_comparison(gold, pred, base_pred, metrics=("macro_f1",), n_resamples=n_bootstrap, seed=seed,
-                                       labels=allowed)
+            paired = paired_comparison(gold, pred, [base[k]["predicted"] for k in keys], metrics=("macro_f1",),
+                                       n_resamples=n_bootstrap, seed=seed, labels=allowed)
             metrics["comparisons"][eval_set][f"model_vs_{name}"] = {
                 "mcnemar": paired["mcnemar"], "paired_bootstrap_macro_f1": paired["paired_bootstrap"]["macro_f1"]}
     metrics["table"] = results_table(table)
@@ -141,10 +118,10 @@ def main(argv: list[str] | None = None) -> int:
             raise InputError(None, "give at least two run folders", field="runs")
         if args.output.exists() and (not args.output.is_dir() or any(args.output.iterdir())):
             raise InputError(args.output, "exists and is not an empty folder: give a new one", field="--output")
-        labels, rows = average(args.runs)
-        metrics = score(args.runs, labels, rows, n_bootstrap=args.n_bootstrap, seed=args.seed)
+        labels, sets = average(args.runs)
+        metrics = score(args.runs, labels, sets, n_bootstrap=args.n_bootstrap, seed=args.seed)
         args.output.mkdir(parents=True, exist_ok=True)
-        write_jsonl(args.output / "predictions.jsonl", rows)
+        write_jsonl(args.output / "predictions.jsonl", [row for rows in sets.values() for row in rows])
         write_json(args.output / "metrics.json", metrics)
         text = "\n".join([metrics["table"].rstrip(), "", *comparison_lines(metrics)])
         write_text(args.output / "results.md", f"# the average of {len(args.runs)} runs\n\n{text}\n")

@@ -29,9 +29,9 @@ from typing import Any, Literal
 import pandas as pd
 import yaml
 
-from .errors import StanceError
+from .errors import InputError, StanceError
 from .evaluate import ANY_LABEL
-from .io import read_jsonl, read_text
+from .io import iter_jsonl, read_jsonl, read_text
 from .leakage import LEAK_FREE
 
 log = logging.getLogger(__name__)
@@ -110,6 +110,25 @@ def load_run(path: str | Path) -> Run:
         p.parent.name: _predictions(_frame(p)) for p in sorted((path / "baselines").glob("*/predictions.jsonl"))
     }
     return Run(path, kind, config, metrics, predictions, statements, baselines, complete)
+
+
+def read_predictions(run: str | Path) -> dict[str, dict[tuple[str, str], dict[str, Any]]]:
+    """A training run's ``predictions.jsonl`` as eval set -> (doc_id, statement_id) -> row, in the file's
+    order; each row checked for the fields by which scripts pair runs."""
+    path = Path(run) / "predictions.jsonl"
+    if not path.is_file():
+        raise InputError(path, "not a finished run folder (no predictions.jsonl)")
+    sets: dict[str, dict[tuple[str, str], dict[str, Any]]] = {}
+    for lineno, row in iter_jsonl(path):
+        for name in ("eval_set", "doc_id", "statement_id", "gold", "predicted"):
+            if name not in row:
+                raise InputError(path, f"missing {name}", line=lineno, field=name)
+        rows = sets.setdefault(row["eval_set"], {})
+        key = (str(row["doc_id"]), str(row["statement_id"]))
+        if key in rows:
+            raise InputError(path, f"statement {key} twice in {row['eval_set']}", line=lineno, field="statement_id")
+        rows[key] = row
+    return sets
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
