@@ -89,9 +89,10 @@ class ModelConfig:
     )
     use_context: bool = _help("append the record's context (attribution sentence) to the text pair")
     max_length: int = _help("maximum tokens per example (longer inputs are truncated with a warning)")
-    pooling: Literal["cls", "markers"] = _help(
-        "what the head reads: cls (the first token, as plain AutoModelForSequenceClassification does) or "
-        "markers (the mean of the first token and the opening source and target markers; see stance.model)"
+    pooling: Literal["cls", "markers", "mean"] = _help(
+        "what the head reads: cls (the first token, as plain AutoModelForSequenceClassification does), "
+        "markers (the mean of the first token and the opening source and target markers) or mean (the mean "
+        "over the input's tokens, as sentence-transformers encoders were trained); see stance.model"
     )
     sides: bool = _help(
         "say in the text pair whether source and target are on opposite sides or the same side, when the "

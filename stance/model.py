@@ -54,9 +54,11 @@ class InputEncoding:
     ``...ForSequenceClassification`` does. ``markers`` (with ``kind="markers"``): the mean of the first
     token and the opening source and target markers, taken from the last layer before the head
     ("entity start" pooling, Baldini Soares et al. 2019; Zhou & Chen 2022); a marker the record has no
-    span for, or that truncation cut off, counts as the first token. The weights keep the shapes of the
-    plain model, so the folder still loads with ``AutoModelForSequenceClassification``, but only
-    :class:`StanceClassifier` pools at the markers: plain loading then predicts from the first token alone.
+    span for, or that truncation cut off, counts as the first token. ``mean``: the mean of the last
+    layer over the input's tokens (padding left out), the pooling sentence-transformers encoders such as
+    all-MiniLM-L6-v2 and all-mpnet-base-v2 were trained with (Reimers & Gurevych 2019). The weights keep
+    the shapes of the plain model, so the folder still loads with ``AutoModelForSequenceClassification``,
+    but only :class:`StanceClassifier` pools so: plain loading then predicts from the first token alone.
     """
 
     kind: Literal["markers", "pair"] = "markers"
@@ -64,7 +66,7 @@ class InputEncoding:
     max_length: int = 128
     source_marker: str = "@"
     target_marker: str = "#"
-    pooling: Literal["cls", "markers"] = "cls"
+    pooling: Literal["cls", "markers", "mean"] = "cls"
     sides: bool = False
 
     def marked(self, record: dict[str, Any]) -> tuple[str, dict[str, int]]:
@@ -200,10 +202,11 @@ class StanceClassifier:
         self.precision: str | None = None  # what the weights were trained in, when known
         self.temperature = 1.0  # logits are divided by it before the softmax (fitted: stance.calibration)
         self.calibration: dict[str, Any] = {}  # how the temperature was fitted, saved beside it
-        # marker pooling: the marker positions of the batch being run, read by a hook on the encoder
-        self._marker_index: list[Any] = [None]
-        if encoding.pooling == "markers":
-            _install_marker_pooling(model, self._marker_index)
+        # marker or mean pooling: what the batch being run pools over (marker positions, attention mask),
+        # read by a hook on the encoder
+        self._pool_over: list[Any] = [None]
+        if encoding.pooling != "cls":
+            _install_pooling(model, self._pool_over, encoding.pooling)
 
     # ------------------------------------------------------------------ loading and saving
     @classmethod
@@ -296,8 +299,8 @@ class StanceClassifier:
             raise StanceError(f"int8_recheck must be between 0 and 1, got {int8_recheck!r}")
         if labels is not None and len(set(labels)) != len(list(labels)):
             raise StanceError(f"labels must be distinct, got {list(labels)}")
-        if enc.pooling not in ("cls", "markers"):
-            raise StanceError(f"unknown pooling {enc.pooling!r}; valid: cls, markers")
+        if enc.pooling not in ("cls", "markers", "mean"):
+            raise StanceError(f"unknown pooling {enc.pooling!r}; valid: cls, markers, mean")
         if enc.pooling == "markers" and enc.kind != "markers":
             raise StanceError("pooling 'markers' needs the 'markers' encoding (the pair encoding marks no spans)")
 
@@ -561,15 +564,15 @@ class StanceClassifier:
     def logits(self, model: Any, batch: dict[str, Any]) -> Any:
         """``model``'s logits for a collated batch (this model or its fp32 twin; pooled as the encoding says)."""
         index = batch.pop("marker_index", None)
-        if self.encoding.pooling != "markers":
+        if self.encoding.pooling == "cls":
             return model(**batch).logits
-        if index is None:
+        if self.encoding.pooling == "markers" and index is None:
             raise StanceError("marker pooling needs the batch's marker positions (use StanceClassifier.collate)")
-        self._marker_index[0] = index
+        self._pool_over[0] = index if self.encoding.pooling == "markers" else batch["attention_mask"]
         try:
             return model(**batch).logits
         finally:
-            self._marker_index[0] = None
+            self._pool_over[0] = None
 
     def _batches(self, encoded: dict[str, list[list[int]]], batch_size: int) -> Iterable[tuple[list[int], dict[str, Any]]]:
         # longest first: each later, smaller batch fits in the memory the first ones freed (shortest first
@@ -722,26 +725,32 @@ def load_classifier(models: str | os.PathLike[str] | Sequence[str | os.PathLike[
     return AveragedClassifier.from_pretrained(models, **kwargs)
 
 
-def _install_marker_pooling(model: Any, holder: list[Any]) -> None:
-    """Replace the first token's last-layer state by its mean with the opening markers' states (positions
-    in ``holder[0]``, set per batch by :meth:`StanceClassifier.logits`) before the classification head
-    reads it: a forward hook on the encoder stack, so any head that reads the first token (BERT's pooler,
-    RoBERTa's and DeBERTa's heads) reads the pooled state, in fp32, int8 or bf16 alike."""
+def _install_pooling(model: Any, holder: list[Any], kind: str) -> None:
+    """Replace the first token's last-layer state before the classification head reads it: by its mean with
+    the opening markers' states (``kind="markers"``: positions in ``holder[0]``), or by the mean over the
+    tokens the attention mask keeps (``kind="mean"``: the mask in ``holder[0]``); ``holder[0]`` is set per
+    batch by :meth:`StanceClassifier.logits`. A forward hook on the encoder stack, so any head that reads
+    the first token (BERT's pooler, RoBERTa's, MPNet's and DeBERTa's heads) reads the pooled state, in
+    fp32, int8 or bf16 alike."""
     import torch
 
     base = getattr(model, "base_model", model)
     stack = getattr(base, "encoder", None) or getattr(base, "transformer", None)
     if stack is None:
-        raise StanceError(f"pooling 'markers' is not supported for {type(model).__name__} (no encoder stack found)")
+        raise StanceError(f"pooling {kind!r} is not supported for {type(model).__name__} (no encoder stack found)")
 
     def pool(module: Any, args: Any, output: Any) -> Any:
-        index = holder[0]
-        if index is None:
-            raise StanceError("this model pools at the entity markers: run it through StanceClassifier (logits)")
+        over = holder[0]
+        if over is None:
+            raise StanceError(f"this model pools ({kind}): run it through StanceClassifier (logits)")
         hidden = output[0]
-        rows = torch.arange(hidden.shape[0], device=hidden.device)
-        index = index.to(hidden.device)
-        pooled = (hidden[:, 0] + hidden[rows, index[:, 0]] + hidden[rows, index[:, 1]]) / 3
+        over = over.to(hidden.device)
+        if kind == "markers":
+            rows = torch.arange(hidden.shape[0], device=hidden.device)
+            pooled = (hidden[:, 0] + hidden[rows, over[:, 0]] + hidden[rows, over[:, 1]]) / 3
+        else:
+            mask = over.to(hidden.dtype).unsqueeze(-1)
+            pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1)
         hidden = torch.cat([pooled.unsqueeze(1), hidden[:, 1:]], dim=1)
         if isinstance(output, tuple):
             return (hidden, *output[1:])

@@ -194,7 +194,7 @@ def test_the_confident_model_s_outputs_vary_far_more_than_the_int8_tolerance(con
     assert len(set(proba.argmax(axis=1))) > 1
 
 
-@pytest.mark.parametrize("pooling", ["cls", "markers"])
+@pytest.mark.parametrize("pooling", ["cls", "markers", "mean"])
 def test_int8_quantization_keeps_predictions_close(confident_encoder, pooling):
     fp32 = StanceClassifier.from_pretrained(confident_encoder, labels=LABELS, pooling=pooling)
     int8 = StanceClassifier.from_pretrained(confident_encoder, labels=LABELS, pooling=pooling, quantize="int8",
@@ -306,8 +306,42 @@ def test_marker_pooling_is_saved_with_the_model(tiny_encoder, tmp_path):
         again.model(**{k: torch.tensor([v[0]]) for k, v in again.tokenize([RECORD]).items() if k != "marker_index"})
 
 
+def test_mean_pooling_feeds_the_head_the_mean_over_the_unpadded_tokens(tiny_encoder):
+    import torch
+
+    clf = StanceClassifier.from_pretrained(tiny_encoder, labels=LABELS, pooling="mean")
+    encoded = clf.tokenize([RECORD])
+    model = clf.model
+    with torch.no_grad():  # by hand: encoder, mean over the tokens, BERT's pooler and classifier
+        batch = {k: torch.tensor([v[0]]) for k, v in encoded.items()}
+        hidden = model.bert.embeddings(input_ids=batch["input_ids"], token_type_ids=batch["token_type_ids"])
+        for layer in model.bert.encoder.layer:
+            out = layer(hidden)
+            hidden = out[0] if isinstance(out, tuple) else out
+        logits = model.classifier(model.bert.pooler.activation(model.bert.pooler.dense(hidden[0].mean(dim=0))))
+    np.testing.assert_allclose(clf.predict_proba([RECORD])[0], torch.softmax(logits, -1).numpy(), atol=1e-5)
+    cls = StanceClassifier.from_pretrained(tiny_encoder, labels=LABELS)
+    assert not np.allclose(cls.predict_proba([RECORD]), clf.predict_proba([RECORD]), atol=1e-4)
+
+
+def test_mean_pooling_leaves_the_padding_out(tiny_encoder):
+    clf = StanceClassifier.from_pretrained(tiny_encoder, labels=LABELS, pooling="mean")
+    records = [RECORD, {"text": "Short.", "source": "Putin", "target": "Obama"},
+               {**RECORD, "text": RECORD["text"] + " and more words " * 6}]
+    together = clf.predict_proba(records, batch_size=3)  # the short ones padded to the longest
+    np.testing.assert_allclose(together, np.vstack([clf.predict_proba([r]) for r in records]), atol=1e-5)
+
+
+def test_mean_pooling_is_saved_with_the_model(tiny_encoder, tmp_path):
+    clf = StanceClassifier.from_pretrained(tiny_encoder, labels=LABELS, pooling="mean")
+    clf.save_pretrained(tmp_path / "model")
+    again = StanceClassifier.from_pretrained(tmp_path / "model")
+    assert again.encoding.pooling == "mean"
+    np.testing.assert_allclose(again.predict_proba([RECORD]), clf.predict_proba([RECORD]), atol=1e-6)
+
+
 def test_marker_pooling_needs_the_marker_encoding(tiny_encoder):
     with pytest.raises(StanceError, match="markers"):
         StanceClassifier.from_pretrained(tiny_encoder, labels=LABELS, encoding="pair", pooling="markers")
     with pytest.raises(StanceError, match="unknown pooling"):
-        StanceClassifier.from_pretrained(tiny_encoder, labels=LABELS, pooling="mean")
+        StanceClassifier.from_pretrained(tiny_encoder, labels=LABELS, pooling="max")
