@@ -39,7 +39,8 @@ def run_demo(output_dir: str | Path = "runs/demo", config: str | Path | None = N
     lines = [
         f"# Demo run ({cfg.name})",
         "",
-        f"Encoder `{cfg.model.name_or_path}` fine-tuned for {cfg.train.epochs:g} epoch(s) on "
+        f"Encoder `{cfg.model.name_or_path}` fine-tuned for {cfg.train.epochs:g} epoch(s) at learning rate "
+        f"{cfg.train.learning_rate:g} on "
         + (f"a seeded sub-sample of {sub} sentences of " if sub else "")
         + ", ".join(f"`{s}`" for s in cfg.data.train)
         + f" ({metrics['n_train']} training examples after augmentation); model selection on "

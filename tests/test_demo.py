@@ -21,6 +21,7 @@ def test_the_demo_report_names_each_dev_set_with_its_score_and_the_seed_article_
     # SEESAW annotates two classes: scored over them, and as `stance run` labels news
     assert f"`seesaw:dev@24` (macro-F1 {sets['seesaw:dev@24']:.3f}; any label {free['seesaw:dev@24']:.3f})" in report
     assert "no reverse-direction neutrals" in report  # what the recipe trades, from its config
+    assert "1 epoch(s) at learning rate 5e-05 on" in report
     found = re.search(r"end to end \(extracted spans\): (\d+) of 14 found", report)
     assert found and 0 <= int(found.group(1)) <= 14
     assert (out / "seed_run" / "report.md").is_file() and (out / "model").is_dir()
