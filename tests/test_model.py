@@ -256,6 +256,18 @@ def test_marker_offsets_point_at_the_opening_markers_in_either_order():
     assert enc.marked({"text": "No spans here."}) == ("No spans here.", {})
 
 
+def _last_layer(model, encoded):
+    """The tiny BERT's last-layer states of the first encoded input, computed layer by layer (no hooks)."""
+    import torch
+
+    ids, types = torch.tensor([encoded["input_ids"][0]]), torch.tensor([encoded["token_type_ids"][0]])
+    hidden = model.bert.embeddings(input_ids=ids, token_type_ids=types)
+    for layer in model.bert.encoder.layer:
+        out = layer(hidden)
+        hidden = out[0] if isinstance(out, tuple) else out
+    return hidden
+
+
 def test_marker_pooling_feeds_the_head_the_mean_of_first_token_and_markers(tiny_encoder):
     import torch
 
@@ -267,11 +279,7 @@ def test_marker_pooling_feeds_the_head_the_mean_of_first_token_and_markers(tiny_
     # the same computation by hand: encoder, mean of three states, BERT's pooler and classifier
     model = clf.model
     with torch.no_grad():
-        batch = {k: torch.tensor([v[0]]) for k, v in encoded.items() if k != "marker_index"}
-        hidden = model.bert.embeddings(input_ids=batch["input_ids"], token_type_ids=batch["token_type_ids"])
-        for layer in model.bert.encoder.layer:
-            out = layer(hidden)
-            hidden = out[0] if isinstance(out, tuple) else out
+        hidden = _last_layer(model, encoded)
         pooled = (hidden[0, 0] + hidden[0, s] + hidden[0, t]) / 3
         logits = model.classifier(model.bert.pooler.activation(model.bert.pooler.dense(pooled)))
     np.testing.assert_allclose(clf.predict_proba([RECORD])[0], torch.softmax(logits, -1).numpy(), atol=1e-5)
@@ -291,13 +299,14 @@ def test_marker_pooling_is_batch_independent_and_survives_truncation(tiny_encode
     np.testing.assert_allclose(proba, np.vstack([clf.predict_proba([r]) for r in records]), atol=1e-5)
 
 
-def test_marker_pooling_is_saved_with_the_model(tiny_encoder, tmp_path):
+@pytest.mark.parametrize("pooling", ["markers", "mean"])
+def test_pooling_is_saved_with_the_model(tiny_encoder, tmp_path, pooling):
     from transformers import AutoModelForSequenceClassification
 
-    clf = StanceClassifier.from_pretrained(tiny_encoder, labels=LABELS, pooling="markers")
+    clf = StanceClassifier.from_pretrained(tiny_encoder, labels=LABELS, pooling=pooling)
     clf.save_pretrained(tmp_path / "model")
     again = StanceClassifier.from_pretrained(tmp_path / "model")
-    assert again.encoding.pooling == "markers"
+    assert again.encoding.pooling == pooling
     np.testing.assert_allclose(again.predict_proba([RECORD]), clf.predict_proba([RECORD]), atol=1e-6)
     AutoModelForSequenceClassification.from_pretrained(tmp_path / "model")  # same weight shapes as a plain model
     with pytest.raises(StanceError, match="StanceClassifier"):  # the pooled model outside the classifier
@@ -313,11 +322,7 @@ def test_mean_pooling_feeds_the_head_the_mean_over_the_unpadded_tokens(tiny_enco
     encoded = clf.tokenize([RECORD])
     model = clf.model
     with torch.no_grad():  # by hand: encoder, mean over the tokens, BERT's pooler and classifier
-        batch = {k: torch.tensor([v[0]]) for k, v in encoded.items()}
-        hidden = model.bert.embeddings(input_ids=batch["input_ids"], token_type_ids=batch["token_type_ids"])
-        for layer in model.bert.encoder.layer:
-            out = layer(hidden)
-            hidden = out[0] if isinstance(out, tuple) else out
+        hidden = _last_layer(model, encoded)
         logits = model.classifier(model.bert.pooler.activation(model.bert.pooler.dense(hidden[0].mean(dim=0))))
     np.testing.assert_allclose(clf.predict_proba([RECORD])[0], torch.softmax(logits, -1).numpy(), atol=1e-5)
     cls = StanceClassifier.from_pretrained(tiny_encoder, labels=LABELS)
@@ -330,14 +335,6 @@ def test_mean_pooling_leaves_the_padding_out(tiny_encoder):
                {**RECORD, "text": RECORD["text"] + " and more words " * 6}]
     together = clf.predict_proba(records, batch_size=3)  # the short ones padded to the longest
     np.testing.assert_allclose(together, np.vstack([clf.predict_proba([r]) for r in records]), atol=1e-5)
-
-
-def test_mean_pooling_is_saved_with_the_model(tiny_encoder, tmp_path):
-    clf = StanceClassifier.from_pretrained(tiny_encoder, labels=LABELS, pooling="mean")
-    clf.save_pretrained(tmp_path / "model")
-    again = StanceClassifier.from_pretrained(tmp_path / "model")
-    assert again.encoding.pooling == "mean"
-    np.testing.assert_allclose(again.predict_proba([RECORD]), clf.predict_proba([RECORD]), atol=1e-6)
 
 
 def test_marker_pooling_needs_the_marker_encoding(tiny_encoder):
