@@ -39,11 +39,6 @@ from stance.metrics import macro_f1_over, paired_bootstrap_seeds, paired_compari
 from stance.results import read_predictions
 
 
-def model_predictions(run: Path) -> dict[str, dict[tuple[str, str], dict[str, Any]]]:
-    """eval set -> (doc_id, statement_id) -> row of the run's fine-tuned model."""
-    return read_predictions(run)
-
-
 def test_labels(run: Path, eval_set: str) -> list[str] | None:
     return (_metrics(run).get("test", {}).get(eval_set) or {}).get("labels")
 
@@ -75,7 +70,7 @@ def _metrics(run: Path) -> dict[str, Any]:
 
 
 def compare(run_a: Path, run_b: Path, n_bootstrap: int, seed: int) -> list[dict[str, Any]]:
-    a_sets, b_sets = model_predictions(run_a), model_predictions(run_b)
+    a_sets, b_sets = read_predictions(run_a), read_predictions(run_b)
     rows = []
     for eval_set, a_rows in a_sets.items():
         b_rows = b_sets.get(eval_set)
@@ -111,7 +106,7 @@ def compare(run_a: Path, run_b: Path, n_bootstrap: int, seed: int) -> list[dict[
 def compare_groups(runs_a: list[Path], runs_b: list[Path], n_bootstrap: int, seed: int) -> list[dict[str, Any]]:
     """Recipe A (its seeds' runs) against recipe B on every test set all the runs scored."""
     runs = [*runs_a, *runs_b]
-    sets = {run: model_predictions(run) for run in runs}
+    sets = {run: read_predictions(run) for run in runs}
     common = [s for s in sets[runs[0]] if all(s in sets[r] for r in runs)]
     rows = []
     for eval_set in common:
