@@ -29,11 +29,11 @@ from typing import Any
 import yaml
 
 from .errors import InputError, StanceError
+from .io import COMPLETE, mark_complete
 
 log = logging.getLogger(__name__)
 
 COMMAND = "train"
-COMPLETE = "COMPLETE"
 OUTPUTS = ("config.yaml", "model", "metrics.json", "heldout_predictions.jsonl", "dev_predictions.jsonl",
            "train.log", "provenance.json", "checkpoint", "checkpoint.old", "checkpoint.tmp", "results.md", COMPLETE)
 
@@ -376,7 +376,7 @@ def run_attribution_training(config: AttributionConfig, output_dir: str | Path |
         write_json(out / "metrics.json", results)
         write_text(out / "results.md", f"# {config.name}\n\n{results['table']}\n")
         shutil.rmtree(out / "checkpoint", ignore_errors=True)
-        write_text(out / COMPLETE, time.strftime("%Y-%m-%dT%H:%M:%S\n"))
+        mark_complete(out)
         return results
     finally:
         logging.getLogger("stance").removeHandler(handler)

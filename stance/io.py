@@ -14,6 +14,7 @@ import os
 import re
 import stat
 import tempfile
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -156,6 +157,13 @@ def make_dir(path: str | Path) -> Path:
 
 # --------------------------------------------------------------------------- run folders
 RUN_MARKER = ".stance-run.json"
+# written last into a run folder: a folder without it holds an unfinished run
+COMPLETE = "COMPLETE"
+
+
+def mark_complete(path: str | Path) -> None:
+    """Write the run folder's :data:`COMPLETE` marker (its content: the local time the run ended)."""
+    write_text(Path(path) / COMPLETE, time.strftime("%Y-%m-%dT%H:%M:%S\n"))
 
 
 def run_marker(path: str | Path) -> dict[str, Any] | None:

@@ -23,11 +23,13 @@ from typing import Any
 
 from .errors import InputError, StanceError
 from .io import (
+    COMPLETE,
     atomic_write,
     check_output_dir,
     claim_run_dir,
     hash_file,
     make_dir,
+    mark_complete,
     read_once,
     remove_stale_temporaries,
     run_marker,
@@ -39,7 +41,6 @@ from .model import INT8_RECHECK_MARGIN
 
 log = logging.getLogger(__name__)
 
-COMPLETE = "COMPLETE"
 CHUNK_ARTICLES = 100
 
 
@@ -334,7 +335,7 @@ def _process(
                                calibrated=clf.calibrated, label_field=label_field)
     summary["statements"] = total
     summary["wall_seconds"] = round(time.time() - t0, 1)
-    write_text(out / COMPLETE, time.strftime("%Y-%m-%dT%H:%M:%S\n"))
+    mark_complete(out)
     return summary
 
 

@@ -31,12 +31,11 @@ import yaml
 
 from .errors import InputError, StanceError
 from .evaluate import ANY_LABEL
-from .io import iter_jsonl, read_jsonl, read_text
+from .io import COMPLETE, iter_jsonl, read_jsonl, read_text
 from .leakage import LEAK_FREE
 
 log = logging.getLogger(__name__)
 
-COMPLETE = "COMPLETE"
 MODEL = "model"
 KEY_COLUMNS = ("doc_id", "statement_id")
 GOLD_COLUMNS = ("gold", "gold_stance")

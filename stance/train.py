@@ -59,9 +59,11 @@ from .evaluate import any_label_name, results_table, score_any_label, score_labe
 from .hardware import cpu_name, device_name, resolve_precision
 from . import provenance
 from .io import (
+    COMPLETE,
     check_output_dir,
     claim_run_dir,
     load_yaml,
+    mark_complete,
     remove_owned,
     remove_stale_temporaries,
     run_marker,
@@ -74,7 +76,6 @@ from .metrics import classification_metrics, paired_comparison
 
 log = logging.getLogger(__name__)
 
-COMPLETE = "COMPLETE"
 
 
 # --------------------------------------------------------------------------- data
@@ -880,7 +881,7 @@ def run_training(config: Config, output_dir: str | Path | None = None, *, overwr
         write_json(out / "metrics.json", metrics)
         write_text(out / "results.md", f"# {config.name}\n\n{metrics['table']}\n")
         shutil.rmtree(out / "checkpoint", ignore_errors=True)
-        write_text(out / COMPLETE, time.strftime("%Y-%m-%dT%H:%M:%S\n"))
+        mark_complete(out)
         log.info("run complete in %.0f s: %s", time.time() - t0, out)
         return metrics
     except StanceError:

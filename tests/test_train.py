@@ -8,7 +8,8 @@ import stance.train as train_mod
 from stance.cli import main
 from stance.config import load_config
 from stance.errors import StanceError
-from stance.train import COMPLETE, run_training
+from stance.io import COMPLETE
+from stance.train import run_training
 
 
 def small_config(encoder, *extra):
