@@ -29,7 +29,17 @@ from typing import Any
 import yaml
 
 from .errors import InputError, StanceError
-from .io import COMPLETE, mark_complete
+from .io import (
+    COMPLETE,
+    check_output_dir,
+    claim_run_dir,
+    load_yaml,
+    mark_complete,
+    run_marker,
+    write_json,
+    write_jsonl,
+    write_text,
+)
 
 log = logging.getLogger(__name__)
 
@@ -119,8 +129,6 @@ def _set(obj: Any, key: str, value: Any, where: str) -> None:
 
 def load_attribution_config(path: str | Path, overrides: list[str] | None = None) -> AttributionConfig:
     """The config at ``path`` over the defaults, then ``key=value`` overrides (YAML values)."""
-    from .io import load_yaml
-
     config = AttributionConfig()
     data = load_yaml(Path(path).read_text(encoding="utf-8"), path) or {}
     for key, value in data.items():
@@ -178,8 +186,6 @@ def gold_records(articles: list[Any]) -> list[dict[str, Any]]:
 
 # --------------------------------------------------------------------------- run folder
 def _prepare(out: Path, config: AttributionConfig, *, overwrite: bool, resume: bool) -> None:
-    from .io import claim_run_dir, load_yaml, run_marker
-
     if not resume:
         claim_run_dir(out, COMMAND, OUTPUTS, overwrite=overwrite)
         return
@@ -259,7 +265,6 @@ def run_attribution_training(config: AttributionConfig, output_dir: str | Path |
     from . import provenance
     from .attribution import AttributionModel, DecodeSpec, WindowSpec, article_windows
     from .hardware import cpu_name, resolve_precision
-    from .io import check_output_dir, write_json, write_jsonl, write_text
     from .train import _add_log_file, _forget_other_precision, load_state
 
     out = check_output_dir(output_dir or Path("runs") / config.name)

@@ -77,7 +77,6 @@ from .metrics import classification_metrics, paired_comparison
 log = logging.getLogger(__name__)
 
 
-
 # --------------------------------------------------------------------------- data
 @dataclass
 class RunData:
