@@ -51,7 +51,10 @@ def _help(text: str) -> Any:
 @dataclass
 class DataConfig:
     dir: str | None = _help("corpus folder; null: env STANCE_DATA_DIR, else ../shared/data")
-    train: list[str] = _help("training sets (dataset specs: CORPUS:SPLIT[:VARIANT][@N] or KIND:PATH; stance.corpora.spec_help lists them)")
+    train: list[str] = _help(
+        "training sets (dataset specs: CORPUS:SPLIT[:VARIANT][@N] or KIND:PATH; stance.corpora.spec_help lists them), "
+        "concatenated: a set listed twice is seen twice (seesaw:fit and seesaw:fit:opposed weigh the opposed triplets double)"
+    )
     dev: list[str] = _help("development sets: model selection on their macro-F1 (the mean over the sets, each weighing the same)")
     test: list[str] = _help("test sets, each scored on its own")
     max_train_samples: int | None = _help("take at most this many training examples (seeded)")

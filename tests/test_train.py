@@ -220,3 +220,16 @@ def test_the_test_sets_can_be_scored_in_bf16_and_are_scored_in_fp32_by_default(t
             for name in ("fp32", "bf16")]
     assert len(rows[0]) == len(rows[1])
     assert [r["scores"] for r in rows[0]] != [r["scores"] for r in rows[1]]  # bfloat16 rounds the scores
+
+
+def test_a_training_set_listed_twice_is_seen_twice():
+    from stance.train import load_run_data
+
+    config = load_config(None, overrides=[
+        "labels=[negative, neutral, positive]", "data.dev=[]", "data.test=[]",
+        "data.train=[seesaw:fit@30, seesaw:fit:opposed@10, seesaw:fit:opposed@10]",
+    ])
+    train = load_run_data(config).train
+    key = [(r["doc_id"], r["text"], r["source"], r["target"]) for r in train]
+    opposed = key[30:40]
+    assert len(train) == 50 and key[40:] == opposed  # the second listing repeats the first, record for record
